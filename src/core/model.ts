@@ -1,0 +1,198 @@
+// The paper's decoder-only transformer (spec §2–3), written against tfjs-core so every backend runs it.
+//
+//   X(1)   = Emb[token] + Pos[position]                                    [B, T, D]
+//   layer l (post-LN, as-run):
+//     Q, K, V = X Wq, X Wk, X Wv        (no bias)                           [B, H, T, dHead]
+//     Xao     = LN(X + softmax(Q Kᵀ/√dHead + mask) V Wo)                      [B, T, D]
+//     X(l+1)  = LN(Xao + ReLU(Xao W1) W2)  (no bias)                          [B, T, D]
+//   logits = X(L)[:, last] Wout + b                                            [B, V]
+// Pre-LN (option): X += Attn(LN(X)); X += FFN(LN(X)); a final LN before the head.
+// Init (γ): every matrix ~ N(0, d_in^(−2γ)) with the as-run d_in; the head bias ~ U(±1/√D); LN weight 1, bias 0.
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients; the @tensorflow/tfjs umbrella registers them (and the cpu backend).
+import '@tensorflow/tfjs';
+import type { ModelConfig } from './config';
+import { Rng } from './rng';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+  init: { kind: 'normal'; dIn: number } | { kind: 'uniform'; bound: number } | { kind: 'const'; value: number };
+}
+
+export interface ModelShape extends ModelConfig { vocabSize: number; seqLen: number }
+
+/** Every parameter with its shape, its place in the flat vector, and its as-run init rule. */
+export function paramLayout(m: ModelShape): ParamSpec[] {
+  const { dModel: D, dHead: dh, heads: H, dFF: F, vocabSize: V, layers: L } = m;
+  const specs: Omit<ParamSpec, 'offset' | 'size'>[] = [];
+  const normal = (name: string, shape: number[], dIn: number) => specs.push({ name, shape, init: { kind: 'normal', dIn } });
+  const constant = (name: string, shape: number[], value: number) => specs.push({ name, shape, init: { kind: 'const', value } });
+  normal('tokEmb', [V, D], D); // as-run: d = d_model, not the vocabulary size
+  normal('posEmb', [m.maxPos, D], D);
+  for (let l = 0; l < L; l++) {
+    normal(`l${l}.Wq`, [D, H * dh], D);
+    normal(`l${l}.Wk`, [D, H * dh], D);
+    normal(`l${l}.Wv`, [D, H * dh], D);
+    normal(`l${l}.Wo`, [H * dh, D], H * dh);
+    constant(`l${l}.ln1.g`, [D], 1);
+    constant(`l${l}.ln1.b`, [D], 0);
+    normal(`l${l}.W1`, [D, F], D);
+    normal(`l${l}.W2`, [F, D], F);
+    constant(`l${l}.ln2.g`, [D], 1);
+    constant(`l${l}.ln2.b`, [D], 0);
+  }
+  if (m.norm === 'pre') { constant('lnF.g', [D], 1); constant('lnF.b', [D], 0); }
+  normal('Wout', [D, V], D);
+  specs.push({ name: 'bOut', shape: [V], init: { kind: 'uniform', bound: 1 / Math.sqrt(D) } }); // PyTorch Linear default
+  let offset = 0;
+  return specs.map((s) => {
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    const spec = { ...s, offset, size };
+    offset += size;
+    return spec;
+  });
+}
+
+export const paramCount = (layout: ParamSpec[]) => layout.reduce((s, p) => s + p.size, 0);
+
+/** Init std of a matrix with input dimension dIn at rate γ: d_in^(−γ). */
+export const initStd = (dIn: number, gamma: number) => Math.pow(dIn, -gamma);
+
+export function initParams(layout: ParamSpec[], gamma: number, rng: Rng): Float32Array {
+  const flat = new Float32Array(paramCount(layout));
+  for (const p of layout) {
+    const view = flat.subarray(p.offset, p.offset + p.size);
+    const init = p.init;
+    if (init.kind === 'normal') { const std = initStd(init.dIn, gamma); for (let i = 0; i < view.length; i++) view[i] = rng.normal() * std; }
+    else if (init.kind === 'uniform') for (let i = 0; i < view.length; i++) view[i] = (rng.next() * 2 - 1) * init.bound;
+    else view.fill(init.value);
+  }
+  return flat;
+}
+
+export type Params = Record<string, tf.Tensor>;
+
+/** Tensors over the flat parameter vector (copies into the backend). */
+export function paramTensors(layout: ParamSpec[], flat: Float32Array): Params {
+  const out: Params = {};
+  for (const p of layout) out[p.name] = tf.tensor(flat.subarray(p.offset, p.offset + p.size), p.shape, 'float32');
+  return out;
+}
+
+// A 2-D matMul whose gradient uses explicitly transposed, untransposed-flag matMuls: the wasm backend sends
+// only those to XNNPACK (tfjs's own gradient passes transpose flags and runs ~7x slower there).
+const matMul2d = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as tf.Tensor2D[];
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+export const mm = (a: tf.Tensor, b: tf.Tensor) => matMul2d(a, b) as tf.Tensor2D;
+
+// tfjs-backend-wasm 4.22's OneHot ignores a float32 dtype and writes int32 bits: one-hot as int32, then cast.
+const oneHotF32 = (ids: tf.Tensor1D, depth: number) => tf.cast(tf.oneHot(ids, depth), 'float32');
+
+// Embedding lookup: gather forward; its gradient as a one-hot product (wasm has no UnsortedSegmentSum).
+function embed(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor2D {
+  const V = table.shape[0];
+  const f = tf.customGrad(((t: tf.Tensor) => {
+    return {
+      value: tf.gather(t, ids),
+      gradFunc: (dy: tf.Tensor) => tf.matMul(tf.transpose(oneHotF32(ids, V)) as tf.Tensor2D, dy as tf.Tensor2D),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(table) as tf.Tensor2D;
+}
+
+function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-5): tf.Tensor {
+  const mean = tf.mean(x, -1, true);
+  const xc = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(xc), -1, true);
+  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), g), b);
+}
+
+export interface ForwardOptions {
+  /** Compute the last layer for the last position only (training and scoring need nothing else). */
+  lastOnly: boolean;
+  /** Return each layer's attention probabilities [B, H, Tq, T]. */
+  collectAttention?: boolean;
+  /** Return the hidden states (for mechanism analyses): Xao and Xdo of each layer, last position. */
+  collectHidden?: boolean;
+}
+
+export interface ForwardResult { logits: tf.Tensor2D; attention: tf.Tensor[]; hidden: Record<string, tf.Tensor> }
+
+/** tokens: int32 [B, T] → logits of the last position [B, V]. */
+export function forward(m: ModelShape, P: Params, tokens: tf.Tensor2D, opts: ForwardOptions): ForwardResult {
+  const [B, T] = tokens.shape;
+  const { dModel: D, heads: H, dHead: dh, layers: L } = m;
+  const attention: tf.Tensor[] = [];
+  const hidden: Record<string, tf.Tensor> = {};
+  const ids = tf.reshape(tokens, [B * T]) as tf.Tensor1D;
+  // X: [B*T, D]
+  let x: tf.Tensor = tf.add(tf.reshape(embed(P.tokEmb, ids), [B, T, D]), tf.slice(P.posEmb, [0, 0], [T, D]));
+  x = tf.reshape(x, [B * T, D]);
+
+  // Additive mask [B, 1, T, T]: causal, plus PAD (token 0) keys. −1e9 as in the as-run masked_fill.
+  const padKeys = tf.reshape(tf.mul(tf.cast(tf.equal(tokens, 0), 'float32'), -1e9), [B, 1, 1, T]);
+  const causal = tf.tensor(Float32Array.from({ length: T * T }, (_, i) => ((i % T) > Math.floor(i / T) ? -1e9 : 0)), [1, 1, T, T]);
+  const scale = 1 / Math.sqrt(dh);
+
+  const heads = (t: tf.Tensor, rows: number) => tf.transpose(tf.reshape(t, [B, rows, H, dh]), [0, 2, 1, 3]); // [B, H, rows, dh]
+
+  for (let l = 0; l < L; l++) {
+    const p = (n: string) => P[`l${l}.${n}`];
+    const last = opts.lastOnly && l === L - 1;
+    const Tq = last ? 1 : T;
+    const xIn = m.norm === 'pre' ? layerNorm(x, p('ln1.g'), p('ln1.b')) : x;
+    const xq = last ? lastRows(xIn, B, T, D) : xIn;
+    const q = heads(mm(xq, p('Wq')), Tq);
+    const k = heads(mm(xIn, p('Wk')), T);
+    const v = heads(mm(xIn, p('Wv')), T);
+    let scores = tf.mul(tf.matMul(q, k, false, true), scale); // [B, H, Tq, T]
+    scores = tf.add(scores, last ? padKeys : tf.add(padKeys, causal));
+    const probs = tf.softmax(scores);
+    if (opts.collectAttention) attention.push(probs);
+    const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B * Tq, H * dh]);
+    const attnOut = mm(ctx, p('Wo'));
+    const xRes = last ? lastRows(x, B, T, D) : x;
+    let xao: tf.Tensor;
+    if (m.norm === 'post') {
+      xao = layerNorm(tf.add(xRes, attnOut), p('ln1.g'), p('ln1.b'));
+      const ff = mm(tf.relu(mm(xao, p('W1'))), p('W2'));
+      x = layerNorm(tf.add(xao, ff), p('ln2.g'), p('ln2.b'));
+    } else {
+      xao = tf.add(xRes, attnOut);
+      const ff = mm(tf.relu(mm(layerNorm(xao, p('ln2.g'), p('ln2.b')), p('W1'))), p('W2'));
+      x = tf.add(xao, ff);
+    }
+    if (opts.collectHidden) {
+      hidden[`Xao${l + 1}`] = last ? xao : lastRows(xao, B, T, D);
+      hidden[`Xdo${l + 1}`] = last ? x : lastRows(x, B, T, D);
+    }
+  }
+  let xLast = opts.lastOnly ? x : lastRows(x, B, T, D);
+  if (m.norm === 'pre') xLast = layerNorm(xLast, P['lnF.g'], P['lnF.b']);
+  const logits = tf.add(mm(xLast, P.Wout), P.bOut) as tf.Tensor2D;
+  return { logits, attention, hidden };
+}
+
+function lastRows(x: tf.Tensor, B: number, T: number, D: number): tf.Tensor2D {
+  return tf.reshape(tf.slice(tf.reshape(x, [B, T, D]), [0, T - 1, 0], [B, 1, D]), [B, D]);
+}
+
+/** Mean cross-entropy of the last position over rows whose target is not PAD (ignore_index=0). */
+export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, vocab: number): tf.Scalar {
+  const logp = tf.logSoftmax(logits);
+  const onehot = oneHotF32(targets, vocab);
+  const valid = tf.cast(tf.notEqual(targets, 0), 'float32');
+  const nll = tf.neg(tf.sum(tf.mul(logp, onehot), -1));
+  return tf.div(tf.sum(tf.mul(nll, valid)), tf.maximum(tf.sum(valid), 1)) as tf.Scalar;
+}

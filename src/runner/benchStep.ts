@@ -1,0 +1,28 @@
+// Time training steps of a config on the current backend (used by bench/bench.mjs).
+import type { ExperimentConfig } from '../core/config';
+import { Engine } from '../core/engine';
+import { newAdamWState } from '../core/optim';
+import { prepare, trainStep } from '../core/train';
+import { gatherRows } from '../core/task';
+
+export function benchSteps(cfg: ExperimentConfig, steps: number, warmup = 2) {
+  const prep = prepare(cfg);
+  const engine = new Engine(prep.shape, prep.layout, cfg.train.lastPositionShortcut);
+  const grad = new Float32Array(prep.params.length);
+  const opt = newAdamWState(prep.params.length);
+  const B = cfg.train.batchSize;
+  const batches = Array.from({ length: 4 }, (_, i) => gatherRows(prep.data.train, Array.from({ length: B }, (_, j) => (i * B + j) % prep.data.train.n)));
+  const times: number[] = [];
+  for (let s = 0; s < warmup + steps; s++) {
+    const t = process.hrtime.bigint();
+    trainStep(engine, prep.params, grad, opt, batches[s % batches.length], 1e-4, cfg.train);
+    if (s >= warmup) times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const msPerStep = times[Math.floor(times.length / 2)];
+  // An epoch also scores the evaluation sets; time one evaluation pass.
+  const t0 = process.hrtime.bigint();
+  for (const g of [prep.evalSets.trainSample, ...prep.evalSets.seenTest, ...prep.evalSets.unseen]) engine.predict(prep.params, g);
+  const evalMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { msPerStep, msMin: times[0], steps, stepsPerEpoch: prep.stepsPerEpoch, epochSec: (prep.stepsPerEpoch * msPerStep) / 1000, evalSec: evalMs / 1000, paramCount: prep.params.length };
+}
