@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh machine (idempotent, quick when already done).
+# Each area adds its own step below; keep every step safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci
