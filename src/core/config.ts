@@ -263,7 +263,7 @@ export function resolveConfig(raw: unknown, overrides: { path: string; value: un
       const dotted = path.join('.');
       const src = [...overridden].find((o) => dotted === o || dotted.startsWith(o + '.'));
       const desc = schemaAt(path)?.description as string | undefined;
-      const hint = desc && e.keyword !== 'additionalProperties' ? ` (${desc.split('. ')[0].replace(/\.$/, '')})` : '';
+      const hint = desc && e.keyword !== 'additionalProperties' ? ` (${desc.split(/\.\s+(?=[A-Z])/)[0].replace(/\.$/, '')})` : '';
       const known = e.keyword === 'additionalProperties' ? `; known fields: ${Object.keys((schemaAt(path.slice(0, -1))?.properties as object) ?? {}).join(', ')}` : '';
       issues.push({ path, severity: 'error', message: `${allowedText(e)}${known}${hint}`, source: src ? `--set ${src}` : undefined });
     }

@@ -125,6 +125,8 @@ export interface ForwardOptions {
   collectAttention?: boolean;
   /** Return the hidden states (for mechanism analyses): Xao and Xdo of each layer, last position. */
   collectHidden?: boolean;
+  /** Logits of every position [B*T, V] instead of the last (tests of causality, analyses). Needs lastOnly false. */
+  allPositions?: boolean;
 }
 
 export interface ForwardResult { logits: tf.Tensor2D; attention: tf.Tensor[]; hidden: Record<string, tf.Tensor> }
@@ -178,7 +180,7 @@ export function forward(m: ModelShape, P: Params, tokens: tf.Tensor2D, opts: For
       hidden[`Xdo${l + 1}`] = last ? x : lastRows(x, B, T, D);
     }
   }
-  let xLast = opts.lastOnly ? x : lastRows(x, B, T, D);
+  let xLast = opts.lastOnly || opts.allPositions ? x : lastRows(x, B, T, D);
   if (m.norm === 'pre') xLast = layerNorm(xLast, P['lnF.g'], P['lnF.b']);
   const logits = tf.add(mm(xLast, P.Wout), P.bOut) as tf.Tensor2D;
   return { logits, attention, hidden };
