@@ -14,6 +14,7 @@ const nodeExternal = ['@tensorflow/*', 'vscode'];
 
 const entries = [
   { name: 'cli', entryPoints: ['src/runner/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { name: 'gradWorker', entryPoints: ['src/runner/gradWorker.ts'], outfile: 'dist/gradWorker.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { name: 'extension', entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { name: 'webview', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ].filter((e) => fs.existsSync(e.entryPoints[0]));

@@ -6,6 +6,7 @@ import { Engine, tensorCount } from './engine';
 import { scoreAll, type EvalSets } from './evaluate';
 import { initParams, paramCount, paramLayout, type ModelShape, type ParamSpec } from './model';
 import { adamWStep, clipGlobalNorm, learningRate, newAdamWState, type AdamWState } from './optim';
+import { localGradients, parallelGradients, type GradientSource } from './parallel';
 import { Rng, streamSeed } from './rng';
 import type { RunWriter } from './runStore';
 import { gatherRows, generateTaskData, sliceSet, tokenRoles, type SequenceSet, type TaskData } from './task';
@@ -43,8 +44,8 @@ export function prepare(cfg: ExperimentConfig): Prepared {
 }
 
 /** One optimizer step in place: loss and gradient, global-norm clip, AdamW. Returns the batch loss and the grad norm. */
-export function trainStep(engine: Engine, params: Float32Array, grad: Float32Array, opt: AdamWState, batch: SequenceSet, lr: number, cfg: ExperimentConfig['train']): { loss: number; gradNorm: number } {
-  const loss = engine.lossAndGrad(params, batch, grad);
+export async function trainStep(grads: GradientSource, params: Float32Array, grad: Float32Array, opt: AdamWState, batch: SequenceSet, lr: number, cfg: ExperimentConfig['train']): Promise<{ loss: number; gradNorm: number }> {
+  const loss = await grads.lossAndGrad(params, batch, grad);
   const gradNorm = clipGlobalNorm(grad, cfg.clipNorm);
   adamWStep(params, grad, opt, lr, cfg);
   return { loss, gradNorm };
@@ -65,6 +66,8 @@ export interface TrainOptions {
   experimentFile: string | null;
   overrides: Record<string, unknown>;
   hooks?: TrainHooks;
+  /** Threads for one run's gradients (data-parallel worker threads); 1 = this thread only. */
+  threads?: number;
   /** Check that the tensor count stays flat (tests). */
   onStepTensors?(count: number): void;
 }
@@ -98,9 +101,13 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
   let error: string | null = null;
   let stoppedEarly: Summary['stoppedEarly'] = null;
   const elapsed = () => (Date.now() - t0) / 1000;
+  let grads: GradientSource | null = null;
   try {
     const prep = prepare(cfg);
-    const { layout, params, stepsPerEpoch, totalSteps } = prep;
+    const threads = Math.max(1, o.threads ?? 1);
+    const params = threads > 1 ? sharedCopy(prep.params) : prep.params;
+    prep.params = params;
+    const { layout, stepsPerEpoch, totalSteps } = prep;
     if (stepsPerEpoch < 1) throw new Error(`train.batchSize ${cfg.train.batchSize} exceeds the ${prep.data.train.n} training sequences`);
     o.writer.writeConfig({
       runId: o.runId, engineVersion: ENGINE_VERSION, backend: o.backend.name, backendDetail: o.backend.detail,
@@ -109,6 +116,7 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
     });
     log(`run ${o.runId}: ${prep.data.train.n} training sequences, ${stepsPerEpoch} steps/epoch, ${paramCount(layout)} parameters, backend ${o.backend.detail}`);
     const engine = new Engine(prep.shape, layout, cfg.train.lastPositionShortcut);
+    grads = threads > 1 ? await parallelGradients(engine, threads, o.backend.name, params) : localGradients(engine);
     const grad = new Float32Array(params.length);
     const opt = newAdamWState(params.length);
     const shuffleRng = new Rng(streamSeed(cfg.train.seed, 'shuffle'));
@@ -148,7 +156,7 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
         if (cancelReason) break outer;
         const batch = gatherRows(prep.data.train, perm, b * cfg.train.batchSize, cfg.train.batchSize);
         const lr = learningRate(step, cfg.train, stepsPerEpoch);
-        const { loss } = trainStep(engine, params, grad, opt, batch, lr, cfg.train);
+        const { loss } = await trainStep(grads, params, grad, opt, batch, lr, cfg.train);
         if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${step} (epoch ${epoch + 1}); try a smaller train.lrMultiplier`);
         lossSum += loss;
         step++;
@@ -188,6 +196,8 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
     status = 'failed';
     error = (e as Error).stack ?? String(e);
     log(`failed: ${(e as Error).message}`);
+  } finally {
+    await grads?.close();
   }
   const final = metrics[metrics.length - 1] ?? null;
   const summary: Summary = {
@@ -196,6 +206,12 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
   };
   o.writer.writeSummary(summary);
   return summary;
+}
+
+export function sharedCopy(a: Float32Array): Float32Array {
+  const s = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  s.set(a);
+  return s;
 }
 
 export const hostInfo = () => ({ hostname: os.hostname(), cpus: os.cpus().length });

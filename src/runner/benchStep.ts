@@ -2,12 +2,15 @@
 import type { ExperimentConfig } from '../core/config';
 import { Engine } from '../core/engine';
 import { newAdamWState } from '../core/optim';
-import { prepare, trainStep } from '../core/train';
+import { parallelGradients, localGradients } from '../core/parallel';
+import { prepare, sharedCopy, trainStep } from '../core/train';
 import { gatherRows } from '../core/task';
 
-export function benchSteps(cfg: ExperimentConfig, steps: number, warmup = 2) {
+export async function benchSteps(cfg: ExperimentConfig, steps: number, threads = 1, backend = 'wasm', warmup = 2) {
   const prep = prepare(cfg);
+  if (threads > 1) prep.params = sharedCopy(prep.params);
   const engine = new Engine(prep.shape, prep.layout, cfg.train.lastPositionShortcut);
+  const grads = threads > 1 ? await parallelGradients(engine, threads, backend, prep.params) : localGradients(engine);
   const grad = new Float32Array(prep.params.length);
   const opt = newAdamWState(prep.params.length);
   const B = cfg.train.batchSize;
@@ -15,14 +18,15 @@ export function benchSteps(cfg: ExperimentConfig, steps: number, warmup = 2) {
   const times: number[] = [];
   for (let s = 0; s < warmup + steps; s++) {
     const t = process.hrtime.bigint();
-    trainStep(engine, prep.params, grad, opt, batches[s % batches.length], 1e-4, cfg.train);
+    await trainStep(grads, prep.params, grad, opt, batches[s % batches.length], 1e-4, cfg.train);
     if (s >= warmup) times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
+  await grads.close();
   times.sort((a, b) => a - b);
   const msPerStep = times[Math.floor(times.length / 2)];
   // An epoch also scores the evaluation sets; time one evaluation pass.
   const t0 = process.hrtime.bigint();
   for (const g of [prep.evalSets.trainSample, ...prep.evalSets.seenTest, ...prep.evalSets.unseen]) engine.predict(prep.params, g);
   const evalMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { msPerStep, msMin: times[0], steps, stepsPerEpoch: prep.stepsPerEpoch, epochSec: (prep.stepsPerEpoch * msPerStep) / 1000, evalSec: evalMs / 1000, paramCount: prep.params.length };
+  return { threads, msPerStep, msMin: times[0], steps, stepsPerEpoch: prep.stepsPerEpoch, epochSec: (prep.stepsPerEpoch * msPerStep) / 1000, evalSec: evalMs / 1000, paramCount: prep.params.length };
 }

@@ -25,7 +25,7 @@ function readExperiment(file: string, sets: string[]) {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-interface RunOpts { set: string[]; out?: string; runDir?: string; backend: BackendRequest; progress: boolean }
+interface RunOpts { set: string[]; out?: string; runDir?: string; backend: BackendRequest; progress: boolean; threads: number }
 
 async function cmdRun(file: string, opts: RunOpts): Promise<number> {
   const { config, overrides } = readExperiment(file, opts.set);
@@ -35,7 +35,7 @@ async function cmdRun(file: string, opts: RunOpts): Promise<number> {
   const writer = new RunWriter(dir);
   writer.writeProcess({ pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString(), argv: process.argv.slice(1), node: process.version });
   const err = (s: string) => process.stderr.write(s + '\n');
-  err(`anchor-lab ${ENGINE_VERSION} · ${config.name} · backend ${backend.detail}`);
+  err(`anchor-lab ${ENGINE_VERSION} · ${config.name} · backend ${backend.detail}${opts.threads > 1 ? ` × ${opts.threads} threads` : ''}`);
   err(`run directory ${path.relative(process.cwd(), dir) || dir}`);
 
   let cancel: string | null = null;
@@ -70,7 +70,7 @@ async function cmdRun(file: string, opts: RunOpts): Promise<number> {
   });
   let started = false;
   const summary: Summary = await train(config, {
-    runId, writer, backend, experimentFile: path.resolve(file), overrides,
+    runId, writer, backend, experimentFile: path.resolve(file), overrides, threads: opts.threads,
     hooks: {
       log: (m) => { if (!tty) err(m); },
       cancelRequested,
@@ -110,6 +110,11 @@ export function buildProgram(): Command {
     .version(ENGINE_VERSION)
     .showHelpAfterError()
     .exitOverride();
+  const threadsOpt = () => new Option('--threads <n>', 'worker threads for one run (data-parallel over the batch); sweeps use 1 per process').argParser((v) => {
+    const n = parseInt(v, 10);
+    if (!(n >= 1 && n <= 64)) throw new Error(`--threads must be an integer 1..64, got ${v}`);
+    return n;
+  }).default(1);
   const backendOpt = () => new Option('--backend <name>', 'tfjs backend: auto picks tfjs-node if it loads, else wasm').choices(BACKEND_REQUESTS).default('auto');
   program.command('run')
     .description('train one experiment; writes a run directory and prints a result table')
@@ -119,6 +124,7 @@ export function buildProgram(): Command {
     .option('--run-dir <dir>', 'exact run directory to write (used by the extension)')
     .addOption(backendOpt())
     .option('--no-progress', 'no progress bar or per-evaluation lines')
+    .addOption(threadsOpt())
     .action(async (file: string, o: RunOpts) => { process.exitCode = await cmdRun(file, o); });
   program.command('validate')
     .description('check experiment files; prints file:line:column errors')
@@ -135,7 +141,7 @@ export function buildProgram(): Command {
     .action(async (file: string, o: { out: string; steps: number; set: string[]; backend: BackendRequest }) => {
       const { config } = readExperiment(file, o.set);
       await initBackend(o.backend);
-      dumpTrace(config, o.out, o.steps);
+      await dumpTrace(config, o.out, o.steps);
     });
   program.command('bench-step', { hidden: true })
     .description('time training steps of an experiment; prints JSON')
@@ -143,10 +149,11 @@ export function buildProgram(): Command {
     .option('--steps <n>', 'timed steps', (v) => parseInt(v, 10), 10)
     .option('--set <path=value>', 'override', collect, [])
     .addOption(backendOpt())
-    .action(async (file: string, o: { steps: number; set: string[]; backend: BackendRequest }) => {
+    .addOption(threadsOpt())
+    .action(async (file: string, o: { steps: number; set: string[]; backend: BackendRequest; threads: number }) => {
       const { config } = readExperiment(file, o.set);
       const b = await initBackend(o.backend);
-      process.stdout.write(JSON.stringify({ backend: b, ...benchSteps(config, o.steps) }) + '\n');
+      process.stdout.write(JSON.stringify({ backend: b, ...(await benchSteps(config, o.steps, o.threads, b.name)) }) + '\n');
     });
   return program;
 }

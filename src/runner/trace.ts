@@ -7,11 +7,12 @@ import { Engine } from '../core/engine';
 import { learningRate, newAdamWState } from '../core/optim';
 import { Rng, streamSeed } from '../core/rng';
 import { gatherRows } from '../core/task';
+import { localGradients } from '../core/parallel';
 import { prepare, trainStep } from '../core/train';
 
 const bytes = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-export function dumpTrace(cfg: ExperimentConfig, outDir: string, steps: number): void {
+export async function dumpTrace(cfg: ExperimentConfig, outDir: string, steps: number): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   const prep = prepare(cfg);
   const { layout, params, stepsPerEpoch } = prep;
@@ -36,7 +37,7 @@ export function dumpTrace(cfg: ExperimentConfig, outDir: string, steps: number):
       engine.lossAndGrad(params, batch, g0);
       fs.writeFileSync(path.join(outDir, 'grad0.bin'), bytes(g0));
     }
-    const r = trainStep(engine, params, grad, opt, batch, lr, cfg.train);
+    const r = await trainStep(localGradients(engine), params, grad, opt, batch, lr, cfg.train);
     losses.push(r.loss); lrs.push(lr); gradNorms.push(r.gradNorm);
   }
   fs.writeFileSync(path.join(outDir, 'tokens.bin'), bytes(tokens));
