@@ -10,7 +10,7 @@ const common = { bundle: true, mainFields: ['module', 'main'], sourcemap: !produ
 // mainFields: jsonc-parser's UMD build hides its requires from bundlers; its ESM build bundles cleanly.
 // tfjs stays external: tfjs-node (optional) must share the one tfjs-core engine instance, and the wasm
 // backend finds its .wasm binaries next to its own package.
-const nodeExternal = ['@tensorflow/*', 'vscode'];
+const nodeExternal = ['@tensorflow/*', 'vscode', 'webgpu']; // webgpu: ESM-only with a native addon, loaded by import() at run time
 
 const entries = [
   { name: 'cli', entryPoints: ['src/runner/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },

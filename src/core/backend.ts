@@ -2,11 +2,21 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../protocol/runFiles';
+import { adapterLabel, probeWebGPU, useWebGPU, type AdapterSummary } from './webgpu';
 
-export type BackendRequest = 'auto' | 'wasm' | 'node' | 'cpu';
-export const BACKEND_REQUESTS: BackendRequest[] = ['auto', 'wasm', 'node', 'cpu'];
+export type BackendRequest = 'auto' | 'wasm' | 'node' | 'webgpu' | 'cpu';
+export const BACKEND_REQUESTS: BackendRequest[] = ['auto', 'wasm', 'node', 'webgpu', 'cpu'];
 
-export interface BackendInfo { name: BackendName; detail: string }
+export interface BackendInfo {
+  name: BackendName;
+  /** One line for people and for the run's backendDetail; for WebGPU it names the adapter (vendor / architecture / description). */
+  detail: string;
+  /** WebGPU only: the adapter in use. */
+  adapter?: AdapterSummary;
+}
+
+/** One line on stderr (the runner's log): a forced software adapter, auto's fallback from WebGPU. */
+const note = (s: string) => process.stderr.write(`anchor-lab: ${s}\n`);
 
 let current: BackendInfo | null = null;
 
@@ -38,6 +48,34 @@ async function initWasm(): Promise<BackendInfo> {
   return { name: 'wasm', detail: `tfjs-backend-wasm ${tf.version_core}${simd ? ' SIMD' : ''}, 1 thread` };
 }
 
+function webgpuInfo(a: AdapterSummary, dawn: string): BackendInfo {
+  return { name: 'webgpu', adapter: a, detail: `tfjs-backend-webgpu ${tf.version_core} on Dawn (${dawn}), adapter ${adapterLabel(a)}${a.software ? ' [software adapter]' : ''}` };
+}
+
+/**
+ * WebGPU forced: any adapter Dawn offers, a software one with a warning; none is an error that says what is missing.
+ * In auto mode (`auto` true) only a hardware adapter is taken; otherwise null (one log line), tfjs untouched.
+ */
+async function initWebGPU(auto: boolean): Promise<BackendInfo | null> {
+  const probe = await probeWebGPU();
+  if (!probe.ok) {
+    if (auto) { note(`backend auto: WebGPU not used: ${probe.error}; using wasm`); return null; }
+    throw new Error(`backend "webgpu" was asked for but ${probe.error}. Use --backend wasm (or auto) to train on the CPU`);
+  }
+  const info = webgpuInfo(probe.summary, probe.dawn);
+  if (probe.summary.software) {
+    if (auto) { note(`backend auto: the only WebGPU adapter is a software one (${adapterLabel(probe.summary)}); using wasm, which is faster`); return null; }
+    note(`WARNING: WebGPU runs on a software adapter (${adapterLabel(probe.summary)}): correct but about 10x slower than --backend wasm`);
+  }
+  try {
+    await useWebGPU(probe.adapter);
+  } catch (e) {
+    if (auto) { note(`backend auto: WebGPU adapter ${adapterLabel(probe.summary)} did not initialise (${(e as Error).message}); using wasm`); return null; }
+    throw new Error(`backend "webgpu": the adapter ${adapterLabel(probe.summary)} did not initialise: ${(e as Error).message}`);
+  }
+  return info;
+}
+
 /** Initialise the requested backend (once per process) and report what is in use. */
 export async function initBackend(req: BackendRequest = 'auto'): Promise<BackendInfo> {
   if (current) return current;
@@ -46,7 +84,9 @@ export async function initBackend(req: BackendRequest = 'auto'): Promise<Backend
     const loaded = tryLoadTfjsNode();
     if (loaded.ok && (await tf.setBackend('tensorflow'))) info = { name: 'tensorflow', detail: `tfjs-node ${tf.version_core} (libtensorflow)` };
     else if (req === 'node') throw new Error(`backend "node" was asked for but @tensorflow/tfjs-node does not load: ${loaded.ok ? 'setBackend failed' : loaded.error}. Install it with \`npm install @tensorflow/tfjs-node\` where libtensorflow can be downloaded, or use --backend wasm`);
-    else info = await initWasm();
+    else info = (await initWebGPU(true)) ?? (await initWasm());
+  } else if (req === 'webgpu') {
+    info = (await initWebGPU(false))!;
   } else if (req === 'wasm') {
     info = await initWasm();
   } else if (req === 'cpu') {

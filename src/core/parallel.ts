@@ -16,7 +16,7 @@ export interface GradientSource {
 }
 
 export const localGradients = (engine: Engine): GradientSource => ({
-  lossAndGrad: async (p, b, out) => engine.lossAndGrad(p, b, out),
+  lossAndGrad: (p, b, out) => engine.lossAndGradAsync(p, b, out),
   close: async () => {},
 });
 
@@ -64,7 +64,7 @@ export async function parallelGradients(engine: Engine, threads: number, backend
         const job: WorkerJob = { tokens: s.tokens.slice(), targets: s.targets.slice(), seqLen: s.seqLen };
         w.postMessage(job, [job.tokens.buffer as ArrayBuffer, job.targets.buffer as ArrayBuffer]);
       }));
-      const myLoss = engine.lossAndGrad(params, slices[0], mine);
+      const myLoss = await engine.lossAndGradAsync(params, slices[0], mine);
       const losses = [myLoss, ...(await Promise.all(pending))];
       const weights = slices.map((s) => s.n / batch.n);
       let loss = 0;

@@ -122,8 +122,11 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
     const shuffleRng = new Rng(streamSeed(cfg.train.seed, 'shuffle'));
     let lastEpochLoss: number | null = null;
 
-    const evaluate = () => {
-      const scores = scoreAll(cfg.task, prep.evalSets, (s) => engine.predict(params, s));
+    const evaluate = async () => {
+      // Predictions read asynchronously (the webgpu backend has no synchronous reads in Node), then scored.
+      const preds = new Map<SequenceSet, Int32Array>();
+      for (const s of [prep.evalSets.trainSample, ...prep.evalSets.seenTest, ...prep.evalSets.unseen]) preds.set(s, await engine.predictAsync(params, s));
+      const scores = scoreAll(cfg.task, prep.evalSets, (s) => preds.get(s)!);
       const line: MetricsLine = {
         step, epoch, lr: learningRate(step, cfg.train, stepsPerEpoch), loss: lastEpochLoss,
         trainAcc: scores.trainAcc, seenTestAcc: scores.seenTestAcc, perPair: scores.perPair,
@@ -131,10 +134,9 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
       };
       metrics.push(line);
       o.writer.appendMetrics(line);
-      o.writer.writeAttention({
-        step, epoch,
-        probes: cfg.eval.probes.map((p, i) => ({ label: p.label ?? `probe ${i + 1}`, tokens: p.tokens, roles: tokenRoles(cfg.task, p.tokens), maps: engine.attention(params, p.tokens) })),
-      });
+      const probes = [];
+      for (const [i, p] of cfg.eval.probes.entries()) probes.push({ label: p.label ?? `probe ${i + 1}`, tokens: p.tokens, roles: tokenRoles(cfg.task, p.tokens), maps: await engine.attentionAsync(params, p.tokens) });
+      o.writer.writeAttention({ step, epoch, probes });
       hooks.onEval?.(line);
       return line;
     };
@@ -145,7 +147,7 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
       return tail.every((s) => s === tail[0]) && cfg.train.earlyStopLabels.includes(tail[0]) ? tail[0] : null;
     };
 
-    evaluate();
+    await evaluate();
     let tProgress = 0, stepsAtT = 0, tRate = Date.now(), rate = 0;
     let cancelReason: string | null = null;
     outer: for (epoch = 0; epoch < cfg.train.epochs; ) {
@@ -180,12 +182,12 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
       if (cfg.train.checkpoints.includes(epoch)) o.writer.writeWeights(`checkpoints/epoch-${String(epoch).padStart(4, '0')}`, layout, params, { epoch, step });
       const last = epoch === cfg.train.epochs;
       if (epoch % cfg.eval.everyEpochs === 0 || last) {
-        evaluate();
+        await evaluate();
         const label = settled();
         if (label && !last) { stoppedEarly = { reason: 'solution-held', epoch, detail: `solution "${label}" held for ${cfg.train.earlyStop} evaluations` }; break; }
       }
       if (lastEpochLoss < cfg.train.stopLoss && !last) {
-        if (metrics[metrics.length - 1].epoch !== epoch) evaluate();
+        if (metrics[metrics.length - 1].epoch !== epoch) await evaluate();
         stoppedEarly = { reason: 'loss-below-threshold', epoch, detail: `epoch loss ${lastEpochLoss.toExponential(2)} < train.stopLoss ${cfg.train.stopLoss}` };
         break;
       }

@@ -115,7 +115,7 @@ export function buildProgram(): Command {
     if (!(n >= 1 && n <= 64)) throw new Error(`--threads must be an integer 1..64, got ${v}`);
     return n;
   }).default(1);
-  const backendOpt = () => new Option('--backend <name>', 'tfjs backend: auto picks tfjs-node if it loads, else wasm').choices(BACKEND_REQUESTS).default('auto');
+  const backendOpt = () => new Option('--backend <name>', 'tfjs backend: auto picks tfjs-node if it loads, else WebGPU on a hardware GPU, else wasm').choices(BACKEND_REQUESTS).default('auto');
   program.command('run')
     .description('train one experiment; writes a run directory and prints a result table')
     .argument('<file>', 'an *.experiment.json file')

@@ -13,9 +13,9 @@ const reply = (m: WorkerReply) => parentPort!.postMessage(m);
   const req: BackendRequest = init.backend === 'tensorflow' ? 'node' : (init.backend as BackendRequest);
   await initBackend(req);
   const engine = new Engine(init.shape, init.layout, init.lastPositionShortcut);
-  parentPort!.on('message', (job: WorkerJob) => {
+  parentPort!.on('message', async (job: WorkerJob) => {
     try {
-      const loss = engine.lossAndGrad(params, { seqLen: job.seqLen, n: job.targets.length, tokens: job.tokens, targets: job.targets, keys: new Int32Array(0), keyPos: new Int32Array(0) }, grad);
+      const loss = await engine.lossAndGradAsync(params, { seqLen: job.seqLen, n: job.targets.length, tokens: job.tokens, targets: job.targets, keys: new Int32Array(0), keyPos: new Int32Array(0) }, grad);
       reply({ ok: true, loss });
     } catch (e) {
       reply({ ok: false, error: (e as Error).message });

@@ -34,7 +34,7 @@ export async function dumpTrace(cfg: ExperimentConfig, outDir: string, steps: nu
     const lr = learningRate(s, cfg.train, stepsPerEpoch);
     if (s === 0) {
       const g0 = new Float32Array(params.length);
-      engine.lossAndGrad(params, batch, g0);
+      await engine.lossAndGradAsync(params, batch, g0);
       fs.writeFileSync(path.join(outDir, 'grad0.bin'), bytes(g0));
     }
     const r = await trainStep(localGradients(engine), params, grad, opt, batch, lr, cfg.train);
