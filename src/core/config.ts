@@ -26,7 +26,7 @@ export interface TrainConfig {
   epochs: number; batchSize: number; lr: number; lrMultiplier: number; warmupEpochs: number;
   schedule: 'warmup-constant-min' | 'warmup-cosine';
   weightDecay: number; beta1: number; beta2: number; eps: number; clipNorm: number; seed: number;
-  earlyStop: number; earlyStopLabels: SolutionLabel[]; stopLoss: number; checkpoints: number[];
+  earlyStop: number; earlyStopMinFraction: number; earlyStopLabels: SolutionLabel[]; stopLoss: number; checkpoints: number[];
   lastPositionShortcut: boolean;
 }
 export interface Probe { label?: string; tokens: number[] }

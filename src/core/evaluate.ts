@@ -1,6 +1,6 @@
 // Evaluation per spec §4.2: training accuracy, seen-pair test accuracy, the unseen pair's readouts, a solution label.
-import type { Pair, SolutionLabel, TaskConfig } from './config';
-import type { UnseenReadout } from '../protocol/runFiles';
+import type { Pair, SolutionLabel, TaskConfig, TrainConfig } from './config';
+import type { MetricsLine, UnseenReadout } from '../protocol/runFiles';
 import { inferentialShift, pairKey, symmetricShift, type Group, type SequenceSet } from './task';
 
 export const accuracy = (pred: Int32Array, set: SequenceSet): number => {
@@ -56,4 +56,16 @@ export function scoreAll(task: TaskConfig, sets: EvalSets, predict: (s: Sequence
   const seenTestAcc = round(n ? ok / n : 0);
   const unseenAll = sets.unseen.map((g) => unseenReadout(task, g.pair, predict(g), g));
   return { trainAcc, seenTestAcc, perPair, unseenAll, solution: solutionLabel(trainAcc, seenTestAcc, unseenAll[0]) };
+}
+
+/** The label train.earlyStop waits for: the same settled label at the last k evaluations (with a clear majority). */
+export function settledLabel(metrics: Pick<MetricsLine, 'solution' | 'unseen'>[], t: Pick<TrainConfig, 'earlyStop' | 'earlyStopLabels' | 'earlyStopMinFraction'>): SolutionLabel | null {
+  const k = t.earlyStop;
+  if (k <= 0 || metrics.length < k) return null;
+  const tail = metrics.slice(-k);
+  const label = tail[0].solution;
+  if (!tail.every((m) => m.solution === label) || !t.earlyStopLabels.includes(label)) return null;
+  // A label read at 55% may still be drifting toward the other solution: require a clear majority.
+  if ((label === 'inferential' || label === 'symmetric') && !tail.every((m) => m.unseen[label] >= t.earlyStopMinFraction)) return null;
+  return label;
 }

@@ -1,9 +1,9 @@
 // The training loop of one run (spec §4): fixed dataset reshuffled per epoch, AdamW + clipping, per-batch schedule,
 // evaluations, attention probes, checkpoints, early stop, cancellation. Writes everything through a RunWriter.
 import * as os from 'node:os';
-import type { ExperimentConfig, SolutionLabel } from './config';
+import type { ExperimentConfig } from './config';
 import { Engine, tensorCount } from './engine';
-import { scoreAll, type EvalSets } from './evaluate';
+import { scoreAll, settledLabel, type EvalSets } from './evaluate';
 import { initParams, paramCount, paramLayout, type ModelShape, type ParamSpec } from './model';
 import { adamWStep, clipGlobalNorm, learningRate, newAdamWState, type AdamWState } from './optim';
 import { localGradients, parallelGradients, type GradientSource } from './parallel';
@@ -140,12 +140,7 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
       hooks.onEval?.(line);
       return line;
     };
-    const settled = (): SolutionLabel | null => {
-      const k = cfg.train.earlyStop;
-      if (k <= 0 || metrics.length < k) return null;
-      const tail = metrics.slice(-k).map((m) => m.solution);
-      return tail.every((s) => s === tail[0]) && cfg.train.earlyStopLabels.includes(tail[0]) ? tail[0] : null;
-    };
+    const settled = () => settledLabel(metrics, cfg.train);
 
     await evaluate();
     let tProgress = 0, stepsAtT = 0, tRate = Date.now(), rate = 0;
@@ -184,7 +179,7 @@ export async function train(cfg: ExperimentConfig, o: TrainOptions): Promise<Sum
       if (epoch % cfg.eval.everyEpochs === 0 || last) {
         await evaluate();
         const label = settled();
-        if (label && !last) { stoppedEarly = { reason: 'solution-held', epoch, detail: `solution "${label}" held for ${cfg.train.earlyStop} evaluations` }; break; }
+        if (label && !last) { stoppedEarly = { reason: 'solution-held', epoch, detail: `solution "${label}" held for ${cfg.train.earlyStop} evaluations` + (label === 'inferential' || label === 'symmetric' ? ` at ≥ ${Math.round(cfg.train.earlyStopMinFraction * 100)}%` : '') }; break; }
       }
       if (lastEpochLoss < cfg.train.stopLoss && !last) {
         if (metrics[metrics.length - 1].epoch !== epoch) await evaluate();
