@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
+# Sweeps (test/sweep/slurm.test.ts): a real single-node Slurm cluster from Debian's slurmctld/slurmd/slurm-client/munge.
+# Installs the packages when sinfo is missing, then starts munged/slurmctld/slurmd unless the cluster already answers.
+if [ "$(id -u)" = 0 ]; then bash test/slurm/cluster.sh install && bash test/slurm/cluster.sh start; elif ! command -v sinfo >/dev/null 2>&1; then echo "test/setup.sh: WARNING: not root and Slurm is not installed: the Slurm sweep tests will be SKIPPED" >&2; fi
 # WebGPU (test/webgpu): Dawn needs libvulkan1 and a Vulkan driver it accepts; without a GPU, Mesa ≥ 24 lavapipe
 # (on Debian 12 from bookworm-backports). Skipped quickly when already installed.
 bash test/webgpu/install-vulkan.sh

@@ -224,8 +224,9 @@ export function semanticIssues(c: ExperimentConfig): ConfigIssue[] {
   if (c.train.warmupEpochs > c.train.epochs) err(['train', 'warmupEpochs'], `is longer than train.epochs (${c.train.epochs})`);
   const nSeen = anchorIds.length ** 2 - t.unseenPairs.length;
   if (nSeen * t.trainPerPair < c.train.batchSize) err(['train', 'batchSize'], `exceeds the ${nSeen * t.trainPerPair} training sequences: no full batch (the last incomplete batch is dropped)`);
-  const mem = estimateMemoryBytes(c);
-  if (mem > WASM_HEAP_LIMIT) err(['train', 'batchSize'], `this size needs about ${(mem / 2 ** 30).toFixed(1)} GiB of tensor memory; the wasm backend stops near 2 GiB. Lower train.batchSize, model.dModel/dFF or task.trainPerPair`);
+  const heap = wasmHeapProblem(c);
+  // A warning here: tfjs-node and WebGPU have no such limit. The runner refuses it on wasm (see wasmHeapProblem).
+  if (heap) out.push({ path: ['train', 'batchSize'], severity: 'warning', message: heap });
   for (const [k, vals] of Object.entries(c.sweep ?? {})) {
     const path = k.split('.');
     if (!schemaAt(path)) err(['sweep', k], `"${k}" names no config field`);
@@ -235,6 +236,12 @@ export function semanticIssues(c: ExperimentConfig): ConfigIssue[] {
 }
 
 export const WASM_HEAP_LIMIT = 1.8 * 2 ** 30;
+
+/** Why a config cannot train on the wasm backend (its heap stops near 2 GiB), or null. */
+export function wasmHeapProblem(c: ExperimentConfig): string | null {
+  const mem = estimateMemoryBytes(c);
+  return mem > WASM_HEAP_LIMIT ? `this size needs about ${(mem / 2 ** 30).toFixed(1)} GiB of tensor memory; the wasm backend stops near 2 GiB. Lower train.batchSize, model.dModel/dFF or task.trainPerPair, or use the node or webgpu backend` : null;
+}
 
 /** Rough peak bytes of one training step plus the dataset, for refusing configs that cannot fit. */
 export function estimateMemoryBytes(c: ExperimentConfig): number {

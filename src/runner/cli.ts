@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import * as cliProgress from 'cli-progress';
-import { ConfigError, formatIssues, loadExperimentText, parseExperiment, parseOverride } from '../core/config';
+import { ConfigError, formatIssues, loadExperimentText, parseExperiment, parseOverride, wasmHeapProblem } from '../core/config';
 import { BACKEND_REQUESTS, initBackend, type BackendRequest } from '../core/backend';
 import { DEFAULT_RUNS_DIR, newRunId, readControl, RunWriter } from '../core/runStore';
 import { train } from '../core/train';
@@ -12,6 +12,8 @@ import { ENGINE_VERSION, RUN_FILES, type MetricsLine, type ProgressFile, type Su
 import { renderSummaryTable, fmtPct, fmtDuration } from './report';
 import { dumpTrace } from './trace';
 import { benchSteps } from './benchStep';
+import { registerSweepCommand } from './sweepCli';
+import { checkSweepText } from '../core/sweepCheck';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
 
@@ -30,6 +32,8 @@ interface RunOpts { set: string[]; out?: string; runDir?: string; backend: Backe
 async function cmdRun(file: string, opts: RunOpts): Promise<number> {
   const { config, overrides } = readExperiment(file, opts.set);
   const backend = await initBackend(opts.backend);
+  const heap = backend.name === 'wasm' ? wasmHeapProblem(config) : null;
+  if (heap) throw new ConfigError(file, [{ path: ['train', 'batchSize'], severity: 'error', message: heap }]);
   const runId = opts.runDir ? path.basename(path.resolve(opts.runDir)) : newRunId(config.name);
   const dir = path.resolve(opts.runDir ?? path.join(opts.out ?? DEFAULT_RUNS_DIR, runId));
   const writer = new RunWriter(dir);
@@ -95,7 +99,11 @@ async function cmdRun(file: string, opts: RunOpts): Promise<number> {
 function cmdValidate(files: string[], opts: { set: string[] }): number {
   let bad = 0;
   for (const file of files) {
-    const { issues, config } = parseExperiment(fs.readFileSync(file, 'utf8'), opts.set.map(parseOverride));
+    const text = fs.readFileSync(file, 'utf8');
+    const overrides = opts.set.map(parseOverride);
+    const parsed = parseExperiment(text, overrides);
+    const { config } = parsed;
+    const issues = parsed.issues.some((i) => i.severity === 'error') ? parsed.issues : [...parsed.issues, ...checkSweepText(text, overrides)];
     if (issues.length) process.stdout.write(formatIssues(file, issues) + '\n');
     const errors = issues.filter((i) => i.severity === 'error').length;
     if (errors) bad++;
@@ -155,6 +163,7 @@ export function buildProgram(): Command {
       const b = await initBackend(o.backend);
       process.stdout.write(JSON.stringify({ backend: b, ...(await benchSteps(config, o.steps, o.threads, b.name)) }) + '\n');
     });
+  registerSweepCommand(program);
   return program;
 }
 
