@@ -10,3 +10,9 @@ if [ "$(id -u)" = 0 ]; then bash test/slurm/cluster.sh install && bash test/slur
 # WebGPU (test/webgpu): Dawn needs libvulkan1 and a Vulkan driver it accepts; without a GPU, Mesa ≥ 24 lavapipe
 # (on Debian 12 from bookworm-backports). Skipped quickly when already installed.
 bash test/webgpu/install-vulkan.sh
+# Extension (test/webview, test/e2e): Debian's chromium for playwright-core, and code-server 4.100.3 in its own
+# folder test/e2e/host (needs libkrb5-dev and ripgrep to install offline). Both steps are skipped when done.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; else echo "test/setup.sh: WARNING: chromium is missing and we are not root" >&2; fi
+fi
+bash test/e2e/host/install.sh
