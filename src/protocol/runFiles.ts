@@ -78,7 +78,8 @@ export interface Summary {
   runId: string;
   status: Exclude<RunStatus, 'running'>;
   error: string | null;
-  backend: BackendName;
+  /** null when the run failed before a backend was chosen (e.g. an invalid experiment file). */
+  backend: BackendName | null;
   steps: number;
   epochs: number;
   durationSec: number;

@@ -29,15 +29,32 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 interface RunOpts { set: string[]; out?: string; runDir?: string; backend: BackendRequest; progress: boolean; threads: number }
 
+function processInfo() {
+  return { pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString(), argv: process.argv.slice(1), node: process.version };
+}
+
+/** With --run-dir the directory was named by a watcher (the editor, a sweep): a run that cannot start says why there. */
+async function prepareRun(file: string, opts: RunOpts) {
+  const early = opts.runDir ? new RunWriter(path.resolve(opts.runDir)) : null;
+  early?.writeProcess(processInfo());
+  try {
+    const { config, overrides } = readExperiment(file, opts.set);
+    const backend = await initBackend(opts.backend);
+    const heap = backend.name === 'wasm' ? wasmHeapProblem(config) : null;
+    if (heap) throw new ConfigError(file, [{ path: ['train', 'batchSize'], severity: 'error', message: heap }]);
+    return { config, overrides, backend };
+  } catch (e) {
+    early?.writeSummary({ runId: path.basename(early.dir), status: 'failed', error: (e as Error).message, backend: null, steps: 0, epochs: 0, durationSec: 0, final: null, best: null, solution: null, stoppedEarly: null });
+    throw e;
+  }
+}
+
 async function cmdRun(file: string, opts: RunOpts): Promise<number> {
-  const { config, overrides } = readExperiment(file, opts.set);
-  const backend = await initBackend(opts.backend);
-  const heap = backend.name === 'wasm' ? wasmHeapProblem(config) : null;
-  if (heap) throw new ConfigError(file, [{ path: ['train', 'batchSize'], severity: 'error', message: heap }]);
+  const { config, overrides, backend } = await prepareRun(file, opts);
   const runId = opts.runDir ? path.basename(path.resolve(opts.runDir)) : newRunId(config.name);
   const dir = path.resolve(opts.runDir ?? path.join(opts.out ?? DEFAULT_RUNS_DIR, runId));
   const writer = new RunWriter(dir);
-  writer.writeProcess({ pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString(), argv: process.argv.slice(1), node: process.version });
+  if (!opts.runDir) writer.writeProcess(processInfo());
   const err = (s: string) => process.stderr.write(s + '\n');
   err(`anchor-lab ${ENGINE_VERSION} · ${config.name} · backend ${backend.detail}${opts.threads > 1 ? ` × ${opts.threads} threads` : ''}`);
   err(`run directory ${path.relative(process.cwd(), dir) || dir}`);

@@ -154,3 +154,19 @@ describe('anchor-lab CLI and runner (real child processes)', function () {
     assert.match(r.stderr, /backend "node" was asked for but @tensorflow\/tfjs-node does not load/);
   });
 });
+
+describe('runner started by a watcher (--run-dir)', function () {
+  this.timeout(60_000);
+  it('an invalid file still leaves a failed summary with the located error in the named directory', () => {
+    const dir = tmpDir();
+    const file = writeExperiment(dir, 'bad.experiment.json', '{ "model": { "norm": "sideways" } }');
+    const runDir = path.join(dir, 'runs', 'from-editor');
+    const r = runCliSync(['run', file, '--run-dir', runDir, '--no-progress']);
+    assert.equal(r.code, 2);
+    const run = readRun(runDir);
+    assert.equal(run.state, 'failed');
+    assert.equal(run.summary!.backend, null);
+    assert.match(run.summary!.error!, /bad\.experiment\.json:1:22: error: model\.norm: must be one of "post", "pre"/);
+    assert.ok(run.process, 'process.json written first');
+  });
+});
