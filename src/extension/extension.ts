@@ -122,7 +122,7 @@ export function activate(context: vscode.ExtensionContext): AnchorLabApi {
     const id = newRunId(name);
     const runDir = path.join(fr.tracker.runsDir, id);
     try { resolveInside(folder.uri.fsPath, runDir); } catch (e) { void vscode.window.showErrorMessage(`Anchor Lab: ${(e as Error).message}`); return undefined; }
-    const backend = cfg().get<'auto' | 'wasm' | 'node' | 'cpu'>('backend', 'auto');
+    const backend = cfg().get<'auto' | 'wasm' | 'node' | 'webgpu' | 'cpu'>('backend', 'auto');
     const nodePath = cfg().get<string>('nodePath', '') || undefined;
     try {
       const { pid } = launchRun({ cli, experimentFile: uri.fsPath, runDir, cwd: folder.uri.fsPath, backend, sets, nodePath });

@@ -12,7 +12,7 @@ export interface LaunchOptions {
   experimentFile: string;
   runDir: string;
   cwd: string;
-  backend?: 'auto' | 'wasm' | 'node' | 'cpu';
+  backend?: 'auto' | 'wasm' | 'node' | 'webgpu' | 'cpu';
   sets?: string[];
   /** A Node executable (anchorLab.nodePath); default: the extension host's own executable as Node. */
   nodePath?: string;
