@@ -128,12 +128,20 @@ describe('webgpu backend (Dawn, software adapter)', function () {
     }
   });
 
-  it('forced webgpu with no adapter fails with a clear message before creating a run directory', () => {
-    const runDir = path.join(dir, 'runs', 'no-adapter');
-    const r = cli(['run', tinyFile, '--backend', 'webgpu', '--run-dir', runDir, '--no-progress'], NO_ADAPTER);
+  it('forced webgpu with no adapter fails with a clear message before training starts', () => {
+    const out = path.join(dir, 'runs-no-adapter');
+    const r = cli(['run', tinyFile, '--backend', 'webgpu', '--out', out, '--no-progress'], NO_ADAPTER);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /backend "webgpu" was asked for but Dawn found no usable WebGPU adapter\b.*Use --backend wasm/);
-    assert.ok(!fs.existsSync(runDir), 'no run directory is left behind');
+    assert.ok(!fs.existsSync(out), 'no run directory is created');
+    // A directory named by a watcher (--run-dir, as the editor does) gets a failed summary with the same message.
+    const runDir = path.join(dir, 'runs', 'no-adapter');
+    const r2 = cli(['run', tinyFile, '--backend', 'webgpu', '--run-dir', runDir, '--no-progress'], NO_ADAPTER);
+    assert.equal(r2.code, 1, r2.stderr);
+    const summary = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+    assert.equal(summary.status, 'failed');
+    assert.equal(summary.steps, 0);
+    assert.match(summary.error, /Dawn found no usable WebGPU adapter/);
   });
 
   it('auto with no adapter falls back to wasm with one log line and leaves a working backend', () => {
