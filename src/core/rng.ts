@@ -35,8 +35,8 @@ export class Rng {
 }
 
 /** Independent streams derived from one run seed, so changing e.g. the data size never changes the init. */
-export function streamSeed(seed: number, stream: 'data' | 'init' | 'shuffle' | 'eval'): number {
-  const salt = { data: 0x1234567, init: 0x2345678, shuffle: 0x3456789, eval: 0x456789a }[stream];
+export function streamSeed(seed: number, stream: 'data' | 'test' | 'init' | 'shuffle' | 'eval'): number {
+  const salt = { data: 0x1234567, test: 0x56789ab, init: 0x2345678, shuffle: 0x3456789, eval: 0x456789a }[stream];
   let h = (seed ^ salt) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;

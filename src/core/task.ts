@@ -123,11 +123,14 @@ export function gatherRows(s: SequenceSet, idx: ArrayLike<number>, from = 0, cou
   return out;
 }
 
-/** The fixed dataset of a run, sampled once from the seed (as-run: every group is generated, unseen ones too). */
-export function generateTaskData(task: TaskConfig, rng: Rng): TaskData {
+/**
+ * The fixed dataset of a run, sampled once from the seed (as-run: every group is generated, unseen ones too).
+ * Test-style groups come from their own stream, so changing testPerPair never changes the training data.
+ */
+export function generateTaskData(task: TaskConfig, rng: Rng, testRng: Rng): TaskData {
   const train: Group[] = [], seenTest: Group[] = [], unseen: Group[] = [];
   for (const p of allPairs(task)) {
-    const test = generateGroup(task, p, 'xm0', task.testPerPair, rng);
+    const test = generateGroup(task, p, 'xm0', task.testPerPair, testRng);
     const xel = generateGroup(task, p, 'xel', task.trainPerPair, rng);
     if (isUnseen(task, p)) {
       unseen.push(xel);

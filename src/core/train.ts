@@ -30,7 +30,7 @@ export function modelShape(cfg: ExperimentConfig): ModelShape {
 /** Sample the dataset and the initial weights from the run seed (independent streams). */
 export function prepare(cfg: ExperimentConfig): Prepared {
   const seed = cfg.train.seed;
-  const data = generateTaskData(cfg.task, new Rng(streamSeed(seed, 'data')));
+  const data = generateTaskData(cfg.task, new Rng(streamSeed(seed, 'data')), new Rng(streamSeed(seed, 'test')));
   const shape = modelShape(cfg);
   const layout = paramLayout(shape);
   const params = initParams(layout, cfg.model.gamma, new Rng(streamSeed(seed, 'init')));

@@ -58,7 +58,9 @@ describe('task generator (spec §1)', () => {
 
   it('builds 15 seen groups for training, the unseen pair for evaluation, deterministic per seed', () => {
     const t = { ...task, trainPerPair: 90, testPerPair: 10 };
-    const a = generateTaskData(t, new Rng(7)), b = generateTaskData(t, new Rng(7)), c = generateTaskData(t, new Rng(8));
+    const a = generateTaskData(t, new Rng(7), new Rng(70)), b = generateTaskData(t, new Rng(7), new Rng(70)), c = generateTaskData(t, new Rng(8), new Rng(80));
+    const d = generateTaskData({ ...t, testPerPair: 33 }, new Rng(7), new Rng(70));
+    assert.deepEqual(d.train.tokens, a.train.tokens, 'the test-set size does not change the training data');
     assert.equal(a.train.n, 15 * 90);
     assert.equal(a.seenTest.length, 15);
     a.seenTest.forEach((g) => assert.equal(g.n, 10));
@@ -75,7 +77,7 @@ describe('task generator (spec §1)', () => {
 
   it('App E variant: both (3,4) and (4,3) unseen leaves 14 trained pairs', () => {
     const t = { ...task, trainPerPair: 20, testPerPair: 5, unseenPairs: [[4, 3], [3, 4]] as [number, number][] };
-    const d = generateTaskData(t, new Rng(1));
+    const d = generateTaskData(t, new Rng(1), new Rng(2));
     assert.equal(d.train.n, 14 * 20);
     assert.deepEqual(d.unseen.map((g) => g.pair), [[4, 3], [3, 4]]);
     assert.equal(symmetricShift(t, [4, 3]), -6, 'the override still defines the symmetric readout');
