@@ -7,17 +7,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLI, ROOT, tinyConfig, tmpDir, writeExperiment } from '../helpers';
 import { adapterLabel, summarize } from '../../src/core/webgpu';
-import { Engine } from '../../src/core/engine';
-
-// Training on webgpu needs the engine to read tensors asynchronously: tfjs-backend-webgpu's dataSync() needs
-// OffscreenCanvas, which Node lacks. Until src/core/engine.ts has lossAndGradAsync/predictAsync/attentionAsync and the
-// run path uses them, the two training tests below cannot run; they say so instead of failing.
-const ENGINE_READS_ASYNC = typeof (Engine.prototype as unknown as Record<string, unknown>).lossAndGradAsync === 'function';
-function needsAsyncEngine(ctx: Mocha.Context) {
-  if (ENGINE_READS_ASYNC) return;
-  process.stderr.write('      PENDING: src/core/engine.ts has no lossAndGradAsync yet (see the WebGPU report): training on webgpu cannot be tested\n');
-  ctx.skip();
-}
 
 /** Vulkan pointed at no driver: Dawn finds no adapter at all (a real "no GPU" machine, not a mock). */
 const NO_ADAPTER = { VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' };
@@ -59,7 +48,6 @@ describe('webgpu backend (Dawn, software adapter)', function () {
   after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
 
   it('trains 20 steps with the same per-step losses as wasm (same initial weights and batches, 1e-4 relative)', function () {
-    needsAsyncEngine(this);
     const traces: Record<string, { losses: number[]; gradNorms: number[] }> = {};
     for (const backend of ['wasm', 'webgpu']) {
       const out = path.join(dir, `trace-${backend}`);
@@ -83,7 +71,6 @@ describe('webgpu backend (Dawn, software adapter)', function () {
   });
 
   it('a complete tiny CLI run on webgpu writes the same run directory as on wasm, with the backend and adapter recorded', function () {
-    needsAsyncEngine(this);
     const small = writeExperiment(dir, 'small.experiment.json', tinyConfig((c) => { c.name = 'small'; c.task.trainPerPair = 60; c.task.testPerPair = 20; c.train.epochs = 2; c.train.warmupEpochs = 1; }));
     const runs: Record<string, { dir: string; stderr: string }> = {};
     for (const backend of ['wasm', 'webgpu']) {
