@@ -10,6 +10,7 @@
 //   4. shadow:    the cell's reduced seen-pair test accuracy (same reductions) is below 90% (Fig 2's shadow zone).
 // Running points contribute their evaluations so far; a cell with a point still pending or running is `partial`.
 import type { SolutionLabel } from './config';
+import { expandGrid } from './sweep';
 import type { MetricsLine } from '../protocol/runFiles';
 import { axisShortName, type OverEvals, type PointState, type SweepAxis } from '../protocol/sweepFiles';
 
@@ -100,15 +101,9 @@ export function reducePhaseDiagram(axes: SweepAxis[], points: PointResult[], opt
   const groupPaths = [...keepPaths, ...meanOver];
 
   // Cells in row-major order over the kept axes.
-  const nCells = keep.reduce((n, a) => n * a.values.length, 1);
   const cells: PhaseCell[] = [];
   const cellIndex = new Map<string, number>();
-  for (let i = 0; i < nCells; i++) {
-    const coords: number[] = new Array(keep.length);
-    let rest = i;
-    for (let a = keep.length - 1; a >= 0; a--) { coords[a] = rest % keep[a].values.length; rest = Math.floor(rest / keep[a].values.length); }
-    const values: Record<string, unknown> = {};
-    keep.forEach((ax, a) => { values[ax.path] = ax.values[coords[a]]; });
+  for (const { index: i, coords, values } of expandGrid(keep)) {
     cellIndex.set(keyOf(values, keepPaths), i);
     cells.push({ values, coords, inferential: null, symmetric: null, seen: null, shadow: false, partial: false, nPoints: 0, nWithData: 0, solution: null, solutions: {}, runIds: [] });
   }
