@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import { setPath, type ExperimentConfig } from './config';
 import { Rng } from './rng';
 import type { SweepAxis, SweepOptions } from '../protocol/sweepFiles';
+import { expandGrid, gridSize, MAX_SWEEP_POINTS, type GridPoint } from './grid';
 
-/** Hard cap on grid size: above it a sweep is refused (and the editor says so). */
-export const MAX_SWEEP_POINTS = 10000;
+export { expandGrid, gridSize, MAX_SWEEP_POINTS, type GridPoint };
 
 export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
   order: 'shuffled', maxConcurrent: null, executor: 'local',
@@ -28,28 +28,6 @@ export function sweepOptionsOf(config: ExperimentConfig): SweepOptions {
 /** Axes in the order the sweep keys are written. */
 export function sweepAxes(config: ExperimentConfig): SweepAxis[] {
   return Object.entries(config.sweep ?? {}).map(([path, values]) => ({ path, values: [...values] }));
-}
-
-export function gridSize(axes: SweepAxis[]): number {
-  return axes.reduce((n, a) => n * a.values.length, 1);
-}
-
-export interface GridPoint { index: number; coords: number[]; values: Record<string, unknown> }
-
-/** Row-major product of the axes (the last axis varies fastest). No axes → one point with no values. */
-export function expandGrid(axes: SweepAxis[]): GridPoint[] {
-  const n = gridSize(axes);
-  if (n > MAX_SWEEP_POINTS) throw new Error(`the sweep grid has ${n} points; at most ${MAX_SWEEP_POINTS} are allowed`);
-  const out: GridPoint[] = [];
-  for (let index = 0; index < n; index++) {
-    const coords: number[] = new Array(axes.length);
-    let rest = index;
-    for (let a = axes.length - 1; a >= 0; a--) { coords[a] = rest % axes[a].values.length; rest = Math.floor(rest / axes[a].values.length); }
-    const values: Record<string, unknown> = {};
-    axes.forEach((ax, a) => { values[ax.path] = ax.values[coords[a]]; });
-    out.push({ index, coords, values });
-  }
-  return out;
 }
 
 /** Stable JSON (object keys sorted), for hashing. */

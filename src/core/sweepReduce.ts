@@ -10,7 +10,7 @@
 //   4. shadow:    the cell's reduced seen-pair test accuracy (same reductions) is below 90% (Fig 2's shadow zone).
 // Running points contribute their evaluations so far; a cell with a point still pending or running is `partial`.
 import type { SolutionLabel } from './config';
-import { expandGrid } from './sweep';
+import { expandGrid } from './grid';
 import type { MetricsLine } from '../protocol/runFiles';
 import { axisShortName, type OverEvals, type PointState, type SweepAxis } from '../protocol/sweepFiles';
 
