@@ -17,6 +17,8 @@ const entries = [
   { name: 'gradWorker', entryPoints: ['src/runner/gradWorker.ts'], outfile: 'dist/gradWorker.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { name: 'extension', entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { name: 'webview', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  // The phase-diagram webview (sweeps): its own bundle, dist/phase.js + dist/phase.css.
+  { name: 'phase', entryPoints: ['webview/phase/main.ts'], outfile: 'dist/phase.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ].filter((e) => fs.existsSync(e.entryPoints[0]));
 
 const contexts = await Promise.all(entries.map(({ name, ...opts }) => esbuild.context({ ...common, ...opts })));
