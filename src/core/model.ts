@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import type { ModelConfig } from './config';
 import { Rng } from './rng';
+import { embedRows } from './rowKernels';
 
 export interface ParamSpec {
   name: string;
@@ -111,6 +112,12 @@ function embed(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor2D {
   return f(table) as tf.Tensor2D;
 }
 
+/** Backends that read tensors synchronously, where embedding and attention run as row loops (rowKernels.ts). */
+const ROW_KERNEL_BACKENDS = new Set(['wasm', 'cpu']);
+
+/** Implementation choices on those backends, switchable for A/B measurements and tests; defaults = measured best. */
+export const kernelChoices = { rowEmbedding: true, fusedQkv: true, projectFirstLayerTables: true };
+
 function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-5): tf.Tensor {
   const mean = tf.mean(x, -1, true);
   const xc = tf.sub(x, mean);
@@ -138,9 +145,12 @@ export function forward(m: ModelShape, P: Params, tokens: tf.Tensor2D, opts: For
   const attention: tf.Tensor[] = [];
   const hidden: Record<string, tf.Tensor> = {};
   const ids = tf.reshape(tokens, [B * T]) as tf.Tensor1D;
+  const rowBackend = ROW_KERNEL_BACKENDS.has(tf.getBackend());
+  const tokenIds = rowBackend ? (ids.dataSync() as Int32Array) : null;
   // X: [B*T, D]
-  let x: tf.Tensor = tf.add(tf.reshape(embed(P.tokEmb, ids), [B, T, D]), tf.slice(P.posEmb, [0, 0], [T, D]));
-  x = tf.reshape(x, [B * T, D]);
+  let x: tf.Tensor;
+  if (kernelChoices.rowEmbedding && rowBackend) x = embedRows(P.tokEmb, P.posEmb, tokenIds!, T);
+  else x = tf.reshape(tf.add(tf.reshape(embed(P.tokEmb, ids), [B, T, D]), tf.slice(P.posEmb, [0, 0], [T, D])), [B * T, D]);
 
   // Additive mask [B, 1, T, T]: causal, plus PAD (token 0) keys. −1e9 as in the as-run masked_fill.
   const padKeys = tf.reshape(tf.mul(tf.cast(tf.equal(tokens, 0), 'float32'), -1e9), [B, 1, 1, T]);
@@ -149,15 +159,37 @@ export function forward(m: ModelShape, P: Params, tokens: tf.Tensor2D, opts: For
 
   const heads = (t: tf.Tensor, rows: number) => tf.transpose(tf.reshape(t, [B, rows, H, dh]), [0, 2, 1, 3]); // [B, H, rows, dh]
 
+  // Q, K, V of layer l: [B*Tq, H*dh], [B*T, H*dh], [B*T, H*dh]. Same values three ways, chosen per backend (measured):
+  //  - one matMul against [Wq Wk Wv] instead of three (fewer, larger XNNPACK calls; one transposed input in the gradient);
+  //  - post-LN layer 1 reads the embeddings themselves, so X(1)·W = tokEmb[ids]·W + posEmb[pos]·W: project the
+  //    201 + 9 table rows and look the results up, instead of projecting all B·T rows (and the same for the gradient).
+  const projectQkv = (l: number, last: boolean, xIn: tf.Tensor) => {
+    const p = (n: string) => P[`l${l}.${n}`];
+    if (!kernelChoices.fusedQkv) {
+      const xq = last ? lastRows(xIn, B, T, D) : xIn;
+      return { q: mm(xq, p('Wq')), k: mm(xIn, p('Wk')), v: mm(xIn, p('Wv')) };
+    }
+    if (last) {
+      const [k, v] = tf.split(mm(xIn, tf.concat([p('Wk'), p('Wv')], 1)), 2, 1);
+      return { q: mm(lastRows(xIn, B, T, D), p('Wq')), k, v };
+    }
+    const W = tf.concat([p('Wq'), p('Wk'), p('Wv')], 1); // [D, 3·H·dh]
+    const qkv = l === 0 && m.norm === 'post' && kernelChoices.projectFirstLayerTables && tokenIds
+      ? embedRows(mm(P.tokEmb, W), mm(tf.slice(P.posEmb, [0, 0], [T, D]), W), tokenIds, T)
+      : mm(xIn, W);
+    const [q, k, v] = tf.split(qkv, 3, 1);
+    return { q, k, v };
+  };
+
   for (let l = 0; l < L; l++) {
     const p = (n: string) => P[`l${l}.${n}`];
     const last = opts.lastOnly && l === L - 1;
     const Tq = last ? 1 : T;
     const xIn = m.norm === 'pre' ? layerNorm(x, p('ln1.g'), p('ln1.b')) : x;
-    const xq = last ? lastRows(xIn, B, T, D) : xIn;
-    const q = heads(mm(xq, p('Wq')), Tq);
-    const k = heads(mm(xIn, p('Wk')), T);
-    const v = heads(mm(xIn, p('Wv')), T);
+    const { q: qRows, k: kRows, v: vRows } = projectQkv(l, last, xIn);
+    const q = heads(qRows, Tq);
+    const k = heads(kRows, T);
+    const v = heads(vRows, T);
     let scores = tf.mul(tf.matMul(q, k, false, true), scale); // [B, H, Tq, T]
     scores = tf.add(scores, last ? padKeys : tf.add(padKeys, causal));
     const probs = tf.softmax(scores);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/core/backend';
 import { Engine, tensorCount } from '../../src/core/engine';
-import { forward, initParams, initStd, paramLayout, paramTensors, type ModelShape } from '../../src/core/model';
+import { forward, initParams, initStd, kernelChoices, paramLayout, paramTensors, type ModelShape } from '../../src/core/model';
 import { Rng } from '../../src/core/rng';
 import { prepare } from '../../src/core/train';
 import { gatherRows } from '../../src/core/task';
@@ -87,6 +87,27 @@ describe('model (spec §2–3)', () => {
     for (let i = 0; i < g1.length; i++) { maxAbs = Math.max(maxAbs, Math.abs(g2[i])); maxDiff = Math.max(maxDiff, Math.abs(g1[i] - g2[i])); }
     assert.ok(maxDiff < 1e-4 * maxAbs, `max grad diff ${maxDiff} vs scale ${maxAbs}`);
   });
+
+  for (const norm of ['post', 'pre'] as const) {
+    it(`row-loop embedding, fused Q/K/V and projected first-layer tables give the tensor path's loss and gradients (${norm}-LN, 3 layers)`, () => {
+      const prep = prepare(tinyConfig((c) => { c.model.gamma = 0.3; c.model.layers = 3; c.model.norm = norm; }));
+      const batch = gatherRows(prep.data.train, Array.from({ length: 16 }, (_, i) => i * 5));
+      const run = (choices: typeof kernelChoices) => {
+        const saved = { ...kernelChoices };
+        Object.assign(kernelChoices, choices);
+        try {
+          const g = new Float32Array(prep.params.length);
+          return { loss: new Engine(prep.shape, prep.layout, true).lossAndGrad(prep.params, batch, g), g };
+        } finally { Object.assign(kernelChoices, saved); }
+      };
+      const ref = run({ rowEmbedding: false, fusedQkv: false, projectFirstLayerTables: false });
+      const fast = run({ rowEmbedding: true, fusedQkv: true, projectFirstLayerTables: true });
+      assert.ok(Math.abs(ref.loss - fast.loss) < 1e-5 * Math.abs(ref.loss), `loss ${fast.loss} vs ${ref.loss}`);
+      let maxAbs = 0, maxDiff = 0;
+      for (let i = 0; i < ref.g.length; i++) { maxAbs = Math.max(maxAbs, Math.abs(ref.g[i])); maxDiff = Math.max(maxDiff, Math.abs(ref.g[i] - fast.g[i])); }
+      assert.ok(maxAbs > 0 && maxDiff < 1e-4 * maxAbs, `max grad diff ${maxDiff} vs scale ${maxAbs}`);
+    });
+  }
 
   for (const norm of ['post', 'pre'] as const) {
     it(`passes a finite-difference gradient check (${norm}-LN)`, () => {
