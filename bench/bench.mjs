@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Speed of Anchor Lab against PyTorch on the same shapes (`npm run bench`).
 //
-//   node bench/bench.mjs [--steps 20] [--with-cpu] [--cpu-steps 3] [--config bench/configs/bench.experiment.json]
+//   node bench/bench.mjs [--steps 20] [--with-cpu] [--cpu-steps 3] [--webgpu-steps 3] [--config bench/configs/bench.experiment.json]
 //                        [--python /usr/bin/python3]
 //
 // Shapes (bench/configs/bench.experiment.json): dModel 128, dHead 64, dFF 384, 2 layers, 1 head, batch 256, seq 9,
@@ -22,6 +22,7 @@ const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0
 const flag = (name) => process.argv.includes(name);
 const steps = arg('--steps', '20');
 const cpuSteps = arg('--cpu-steps', '3');
+const webgpuSteps = arg('--webgpu-steps', '3');
 const config = path.resolve(arg('--config', path.join(root, 'bench', 'configs', 'bench.experiment.json')));
 const python = arg('--python', '/usr/bin/python3');
 const cores = os.cpus().length;
@@ -50,7 +51,7 @@ const ms = (x) => `${x.toFixed(1)} ms/step`;
 const showAL = (label, r) => {
   if (r.error) { console.log(`  ${label}: not available (${r.error})`); return; }
   console.log(`  ${label}: ${ms(r.msPerStep)} (min ${r.msMin.toFixed(1)}, ${r.steps} steps; ${r.backend?.detail ?? r.backend})`
-    + `; epoch of ${r.stepsPerEpoch} steps ${r.epochSec.toFixed(1)} s + evaluation ${r.evalSec.toFixed(1)} s`);
+    + `; epoch of ${r.stepsPerEpoch} steps ${r.epochSec.toFixed(1)} s` + (r.evalSec === null ? '' : ` + evaluation ${r.evalSec.toFixed(1)} s`));
 };
 
 // ---- Anchor Lab, every backend available ----
@@ -60,6 +61,9 @@ al.wasm = anchorLab('wasm', steps);
 showAL('wasm', al.wasm);
 al.node = anchorLab('node', steps);
 showAL('tfjs-node', al.node);
+// WebGPU wherever Dawn finds an adapter. A software one (lavapipe) is ~40x slower than wasm: a few steps, no evaluation.
+al.webgpu = anchorLab('webgpu', webgpuSteps, ['--no-eval']);
+showAL(`webgpu (${webgpuSteps} steps)`, al.webgpu);
 if (flag('--with-cpu')) { al.cpu = anchorLab('cpu', cpuSteps); showAL(`cpu (${cpuSteps} steps)`, al.cpu); }
 else console.log('  cpu: skipped (about 30x slower than wasm; add --with-cpu)');
 const bestName = !al.node.error && al.node.msPerStep < al.wasm.msPerStep ? 'node' : 'wasm';
@@ -96,3 +100,11 @@ console.log(`  Anchor Lab ${ms(alAll.msPerStep)}  PyTorch ${ms(pyN.msPerStep)} (
 if (!alAll.error && alAll !== best) console.log(`  Anchor Lab epoch ${alAll.epochSec.toFixed(1)} s + evaluation ${alAll.evalSec.toFixed(1)} s`);
 console.log(`  on the fastest step instead of the median: ${(alAll.msMin / pyN.msMin).toFixed(2)}`);
 console.log(`ratio all-cores: ${(alAll.msPerStep / pyN.msPerStep).toFixed(2)}`);
+
+// ---- WebGPU against PyTorch on the same shapes ----
+if (!al.webgpu.error) {
+  const a = al.webgpu.backend?.adapter;
+  console.log(`\nWebGPU (adapter ${a ? `${a.vendor} / ${a.architecture} / ${a.description}` : '?'}${a?.software ? ': a SOFTWARE adapter, not a GPU' : ''}) vs PyTorch CPU`);
+  console.log(`  WebGPU ${ms(al.webgpu.msPerStep)}  PyTorch ${ms(py1.msPerStep)} (1 thread), ${ms(pyN.msPerStep)} (${pyN.threads} threads)`);
+  console.log(`ratio webgpu: ${(al.webgpu.msPerStep / pyN.msPerStep).toFixed(2)}   (WebGPU ÷ PyTorch with every core)`);
+}

@@ -6,7 +6,7 @@ import { parallelGradients, localGradients } from '../core/parallel';
 import { prepare, sharedCopy, trainStep } from '../core/train';
 import { gatherRows } from '../core/task';
 
-export async function benchSteps(cfg: ExperimentConfig, steps: number, threads = 1, backend = 'wasm', warmup = 2) {
+export async function benchSteps(cfg: ExperimentConfig, steps: number, threads = 1, backend = 'wasm', warmup = 2, withEval = true) {
   const prep = prepare(cfg);
   if (threads > 1) prep.params = sharedCopy(prep.params);
   const engine = new Engine(prep.shape, prep.layout, cfg.train.lastPositionShortcut);
@@ -26,7 +26,7 @@ export async function benchSteps(cfg: ExperimentConfig, steps: number, threads =
   const msPerStep = times[Math.floor(times.length / 2)];
   // An epoch also scores the evaluation sets; time one evaluation pass.
   const t0 = process.hrtime.bigint();
-  for (const g of [prep.evalSets.trainSample, ...prep.evalSets.seenTest, ...prep.evalSets.unseen]) await engine.predictAsync(prep.params, g);
-  const evalMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (withEval) for (const g of [prep.evalSets.trainSample, ...prep.evalSets.seenTest, ...prep.evalSets.unseen]) await engine.predictAsync(prep.params, g);
+  const evalMs = withEval ? Number(process.hrtime.bigint() - t0) / 1e6 : NaN;
   return { threads, msPerStep, msMin: times[0], steps, stepsPerEpoch: prep.stepsPerEpoch, epochSec: (prep.stepsPerEpoch * msPerStep) / 1000, evalSec: evalMs / 1000, paramCount: prep.params.length };
 }

@@ -175,10 +175,11 @@ export function buildProgram(): Command {
     .option('--set <path=value>', 'override', collect, [])
     .addOption(backendOpt())
     .addOption(threadsOpt())
-    .action(async (file: string, o: { steps: number; set: string[]; backend: BackendRequest; threads: number }) => {
+    .option('--no-eval', 'skip timing one evaluation pass (slow on a software WebGPU adapter)')
+    .action(async (file: string, o: { steps: number; set: string[]; backend: BackendRequest; threads: number; eval: boolean }) => {
       const { config } = readExperiment(file, o.set);
       const b = await initBackend(o.backend);
-      process.stdout.write(JSON.stringify({ backend: b, ...(await benchSteps(config, o.steps, o.threads, b.name)) }) + '\n');
+      process.stdout.write(JSON.stringify({ backend: b, ...(await benchSteps(config, o.steps, o.threads, b.name, 2, o.eval)) }) + '\n');
     });
   registerSweepCommand(program);
   return program;
