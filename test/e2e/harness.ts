@@ -102,6 +102,19 @@ export function killRuns(ws: string): void {
   }
 }
 
+/** Kill sweep controllers left alive in a workspace's sweeps folder, then their runners (killRuns). */
+export function killSweeps(ws: string): void {
+  const sweeps = path.join(ws, '.anchor-lab', 'sweeps');
+  for (const d of fs.existsSync(sweeps) ? fs.readdirSync(sweeps) : []) {
+    try {
+      const c = JSON.parse(fs.readFileSync(path.join(sweeps, d, 'controller.json'), 'utf8')) as { pid: number; endedAt: string | null };
+      // Started detached, a controller leads its own process group (with the runners it started).
+      if (!c.endedAt) { try { process.kill(-c.pid, 'SIGKILL'); } catch { process.kill(c.pid, 'SIGKILL'); } }
+    } catch { /* no controller or already gone */ }
+  }
+  killRuns(ws);
+}
+
 /** The extension's log files under the user-data dir (LogOutputChannel "Anchor Lab", extension host log). */
 export function extensionLogs(userData: string): string {
   const out: string[] = [];
