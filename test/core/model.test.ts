@@ -89,7 +89,7 @@ describe('model (spec §2–3)', () => {
   });
 
   for (const norm of ['post', 'pre'] as const) {
-    it(`row-loop embedding, fused Q/K/V and projected first-layer tables give the tensor path's loss and gradients (${norm}-LN, 3 layers)`, () => {
+    it(`row-loop embedding, fused Q/K/V, projected first-layer tables and the fused layer norm give the tensor path's loss and gradients (${norm}-LN, 3 layers)`, () => {
       const prep = prepare(tinyConfig((c) => { c.model.gamma = 0.3; c.model.layers = 3; c.model.norm = norm; }));
       const batch = gatherRows(prep.data.train, Array.from({ length: 16 }, (_, i) => i * 5));
       const run = (choices: typeof kernelChoices) => {
@@ -100,8 +100,8 @@ describe('model (spec §2–3)', () => {
           return { loss: new Engine(prep.shape, prep.layout, true).lossAndGrad(prep.params, batch, g), g };
         } finally { Object.assign(kernelChoices, saved); }
       };
-      const ref = run({ rowEmbedding: false, fusedQkv: false, projectFirstLayerTables: false });
-      const fast = run({ rowEmbedding: true, fusedQkv: true, projectFirstLayerTables: true });
+      const ref = run({ rowEmbedding: false, fusedQkv: false, projectFirstLayerTables: false, fusedLayerNorm: false });
+      const fast = run({ rowEmbedding: true, fusedQkv: true, projectFirstLayerTables: true, fusedLayerNorm: true });
       assert.ok(Math.abs(ref.loss - fast.loss) < 1e-5 * Math.abs(ref.loss), `loss ${fast.loss} vs ${ref.loss}`);
       let maxAbs = 0, maxDiff = 0;
       for (let i = 0; i < ref.g.length; i++) { maxAbs = Math.max(maxAbs, Math.abs(ref.g[i])); maxDiff = Math.max(maxDiff, Math.abs(ref.g[i] - fast.g[i])); }
