@@ -8,6 +8,7 @@ import { MIN_MESSAGE_INTERVAL_MS, packAttention, parsePanelState, parseWebviewMe
 import type { AttentionSnapshot } from '../protocol/runFiles';
 import { attentionFile, normalize, runInfo, type TrackedRun } from './runTracker';
 import { compareSeries } from './compare';
+import { HostedPanel, safeJson } from './hostedPanel';
 import { dashboardHtml } from './webviewHtml';
 
 export const DASHBOARD_VIEW_TYPE = 'anchorLab.dashboard';
@@ -25,28 +26,21 @@ function readAttentionStep(dir: string, step: number): AttentionSnapshot | null 
   try { return JSON.parse(fs.readFileSync(attentionFile(dir, step), 'utf8')) as AttentionSnapshot; } catch { return null; }
 }
 
-export class DashboardPanel implements vscode.Disposable {
+export class DashboardPanel extends HostedPanel {
   private ready = false;
   private sentRunId: string | null = null;
   private sentVersion = -1;
   private sentMetrics = 0;
   private sentAttentionStep = -1;
   private lastSend = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly disposables: vscode.Disposable[] = [];
-  private disposed = false;
   /** For tests and the e2e suite: messages posted so far. */
   posted = 0;
 
-  constructor(readonly panel: vscode.WebviewPanel, readonly state: PanelState, private readonly host: DashboardHost, private readonly onDispose: (p: DashboardPanel) => void) {
-    const media = vscode.Uri.joinPath(host.extensionUri, 'media');
-    const dist = vscode.Uri.joinPath(host.extensionUri, 'dist');
-    panel.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
-    panel.iconPath = vscode.Uri.joinPath(media, 'icon.svg');
+  constructor(panel: vscode.WebviewPanel, readonly state: PanelState, private readonly host: DashboardHost, onDispose: (p: DashboardPanel) => void) {
+    super(panel, host.extensionUri, onDispose as (p: HostedPanel) => void);
     panel.webview.html = this.html();
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m) => this.receive(m)),
-      panel.onDidDispose(() => this.dispose()),
       host.onRunsChanged(() => this.schedule()),
     );
     this.updateTitle();
@@ -163,20 +157,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.sentMetrics = run.metrics.length;
     if (attention) this.sentAttentionStep = attention.step;
   }
-
-  reveal(): void { this.panel.reveal(undefined, false); }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    if (this.timer) clearTimeout(this.timer);
-    for (const d of this.disposables) d.dispose();
-    this.onDispose(this);
-    this.panel.dispose();
-  }
 }
-
-function safeJson(x: unknown): string { try { return JSON.stringify(x).slice(0, 200); } catch { return String(x); } }
 
 export class DashboardManager implements vscode.Disposable {
   readonly panels = new Set<DashboardPanel>();

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PHASE_VIEW_TYPE, type ExportFormat, type HostToPhase, type PhaseToHost } from '../protocol/phase';
 import { pointLabel } from '../protocol/sweepFiles';
-import { changedPoints, decodePngDataUrl, exportFileName, parsePhaseMessage, phaseInfo, type TrackedSweep } from './sweeps';
+import type { TrackedSweep } from './sweeps';
+import { changedPoints, decodePngDataUrl, exportFileName, parsePhaseMessage, phaseInfo } from './sweepView';
+import { HostedPanel, safeJson } from './hostedPanel';
 import { dashboardHtml } from './webviewHtml';
 
 export interface PhaseHost {
@@ -35,28 +37,21 @@ export function parsePhaseState(x: unknown): PhasePanelState | null {
 
 const MIN_INTERVAL_MS = 250;
 
-export class PhasePanel implements vscode.Disposable {
+export class PhasePanel extends HostedPanel {
   private ready = false;
   /** Point signatures the webview has, by index; null before the snapshot. */
   private sent: Map<number, string> | null = null;
   private sentInfo = '';
   private sentEmpty = false;
   private lastSend = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly disposables: vscode.Disposable[] = [];
-  private disposed = false;
   /** For tests: messages posted so far. */
   posted = 0;
 
-  constructor(readonly panel: vscode.WebviewPanel, readonly state: PhasePanelState, private readonly host: PhaseHost, private readonly onDispose: (p: PhasePanel) => void) {
-    const media = vscode.Uri.joinPath(host.extensionUri, 'media');
-    const dist = vscode.Uri.joinPath(host.extensionUri, 'dist');
-    panel.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
-    panel.iconPath = vscode.Uri.joinPath(media, 'icon.svg');
+  constructor(panel: vscode.WebviewPanel, readonly state: PhasePanelState, private readonly host: PhaseHost, onDispose: (p: PhasePanel) => void) {
+    super(panel, host.extensionUri, onDispose as (p: HostedPanel) => void);
     panel.webview.html = this.html();
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m) => { void this.receive(m); }),
-      panel.onDidDispose(() => this.dispose()),
       // Hidden without retainContextWhenHidden, the page is gone: wait for its next `ready`.
       panel.onDidChangeViewState(() => { if (!panel.visible) this.ready = false; }),
       host.onSweepsChanged(() => this.schedule()),
@@ -174,20 +169,7 @@ export class PhasePanel implements vscode.Disposable {
     this.sentInfo = infoSig;
     this.post({ type: 'delta', sweep: info, points });
   }
-
-  reveal(): void { this.panel.reveal(undefined, false); }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    if (this.timer) clearTimeout(this.timer);
-    for (const d of this.disposables) d.dispose();
-    this.onDispose(this);
-    this.panel.dispose();
-  }
 }
-
-function safeJson(x: unknown): string { try { return JSON.stringify(x).slice(0, 200); } catch { return String(x); } }
 
 export class PhaseManager implements vscode.Disposable {
   readonly panels = new Set<PhasePanel>();

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { parseExperiment } from '../../src/core/config';
 import { cancelSweep, createSweep, readController, readSweep } from '../../src/core/sweepStore';
 import { controllerArgs, concurrencyFor, createNewSweep, launchController, planSweep, resumeSource } from '../../src/extension/sweepLauncher';
-import { canResume, changedPoints, decodePngDataUrl, estimateEta, exportFileName, fileSweepInfo, parsePhaseMessage, phaseInfo, sweepDescription, sweepLensSpecs, sweepsDirOf, sweepStatusText, SweepTracker, type TrackedSweep } from '../../src/extension/sweeps';
+import { canResume, sweepsDirOf, SweepTracker, type TrackedSweep } from '../../src/extension/sweeps';
+import { changedPoints, decodePngDataUrl, estimateEta, exportFileName, fileSweepInfo, parsePhaseMessage, phaseInfo, sweepDescription, sweepLensSpecs, sweepStatusText } from '../../src/extension/sweepView';
 import type { MetricsLine } from '../../src/protocol/runFiles';
 import { CLI, sleep, tempWorkspace, tinyConfig } from './helpers';
 
