@@ -22,8 +22,6 @@ const SWEEP_EXPERIMENT = {
   sweepOptions: { maxConcurrent: 2 },
 };
 
-const SCREENSHOTS = process.env.ANCHOR_LAB_SCREENSHOTS === '1';
-
 interface CellCount { filled: number; done: number; total: number }
 
 describe('sweep end to end in code-server (packaged VSIX)', function () {
@@ -46,7 +44,7 @@ describe('sweep end to end in code-server (packaged VSIX)', function () {
     ws = makeWorkspace(server.root, 'sweep-workspace');
     fs.writeFileSync(path.join(ws, SWEEP_FILE), JSON.stringify(SWEEP_EXPERIMENT, null, 2) + '\n');
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: SCREENSHOTS ? { width: 1600, height: 1150 } : { width: 1600, height: 1000 } });
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   });
 
   afterEach(async function () {
@@ -154,8 +152,6 @@ describe('sweep end to end in code-server (packaged VSIX)', function () {
     assert.equal(await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /γ=(0\.5|1) L=[12]/ }).count(), 4);
     assert.equal(await page.locator(`${SIDEBAR} .monaco-list-row`, { hasText: /grid · \d\d-\d\d/ }).count(), 0, 'points are not duplicated as ordinary runs');
     mark('runs view');
-    // The README's phase-diagram screenshot: the finished sweep's panel beside its Runs-view node.
-    if (SCREENSHOTS) { await page.waitForTimeout(1000); await page.screenshot({ path: path.join(REPO, 'media', 'screenshot-phase-diagram.png') }); }
   });
 
   it('the controller ended as completed', async () => {
