@@ -26,10 +26,16 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1150 } });
     await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.keyboard.press('Control+Shift+P');
-    await page.locator('.quick-input-widget input').fill('>Anchor Lab: Focus on Runs View');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Focus on Runs View' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'phase-diagram.experiment.json' }).waitFor({ timeout: 60_000 });
+    // The Runs view's focus command exists once the extension has registered its view; retry until then.
+    for (let attempt = 0; ; attempt++) {
+      await page.keyboard.press('Control+Shift+P');
+      await page.locator('.quick-input-widget input').fill('>Anchor Lab: Focus on Runs View');
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Focus on Runs View' }).first();
+      if (await row.isVisible({ timeout: 5000 }).catch(() => false)) { await page.keyboard.press('Enter'); break; }
+      await page.keyboard.press('Escape');
+      if (attempt > 12) throw new Error('the Anchor Lab Runs view never appeared');
+    }
     const node = page.locator('[id="workbench.parts.sidebar"] .monaco-list-row', { hasText: sweep.name }).first();
     await node.waitFor({ timeout: 60_000 });
     await node.click();
