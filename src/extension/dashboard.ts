@@ -8,7 +8,7 @@ import { MIN_MESSAGE_INTERVAL_MS, packAttention, parsePanelState, parseWebviewMe
 import type { AttentionSnapshot } from '../protocol/runFiles';
 import { attentionFile, normalize, runInfo, type TrackedRun } from './runTracker';
 import { compareSeries } from './compare';
-import { HostedPanel, safeJson } from './hostedPanel';
+import { HostedPanel, PanelManager, safeJson } from './hostedPanel';
 import { dashboardHtml } from './webviewHtml';
 
 export const DASHBOARD_VIEW_TYPE = 'anchorLab.dashboard';
@@ -159,31 +159,16 @@ export class DashboardPanel extends HostedPanel {
   }
 }
 
-export class DashboardManager implements vscode.Disposable {
-  readonly panels = new Set<DashboardPanel>();
-  constructor(private readonly host: DashboardHost) {}
+export class DashboardManager extends PanelManager<PanelState, DashboardPanel> {
+  constructor(private readonly host: DashboardHost) { super('dashboard', host.log, parsePanelState); }
+
+  protected create(panel: vscode.WebviewPanel, state: PanelState, onDispose: (p: DashboardPanel) => void): DashboardPanel {
+    return new DashboardPanel(panel, state, this.host, onDispose);
+  }
 
   open(state: PanelState, column = vscode.ViewColumn.Beside): DashboardPanel {
     for (const p of this.panels) if (p.matches(state)) { p.reveal(); return p; }
     const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Anchor Lab', { viewColumn: column, preserveFocus: true }, { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.host.extensionUri, 'dist'), vscode.Uri.joinPath(this.host.extensionUri, 'media')] });
     return this.attach(panel, state);
   }
-
-  attach(panel: vscode.WebviewPanel, state: PanelState): DashboardPanel {
-    const p = new DashboardPanel(panel, state, this.host, (x) => this.panels.delete(x));
-    this.panels.add(p);
-    return p;
-  }
-
-  serializer(): vscode.WebviewPanelSerializer {
-    return {
-      deserializeWebviewPanel: async (panel, raw) => {
-        const state = parsePanelState(raw);
-        if (!state) { this.host.log.warn('dashboard: a restored panel had no valid state; closing it'); panel.dispose(); return; }
-        this.attach(panel, state);
-      },
-    };
-  }
-
-  dispose(): void { for (const p of [...this.panels]) p.dispose(); }
 }

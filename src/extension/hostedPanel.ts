@@ -29,3 +29,32 @@ export abstract class HostedPanel implements vscode.Disposable {
 
 /** A webview message, shortened for a log line. */
 export function safeJson(x: unknown): string { try { return JSON.stringify(x).slice(0, 200); } catch { return String(x); } }
+
+/**
+ * The set of open panels of one kind: attach (new or restored after a reload), the serializer that restores them
+ * from the webview's saved state, and dispose. Subclasses say how a panel is built from its state.
+ */
+export abstract class PanelManager<S, P extends HostedPanel> implements vscode.Disposable {
+  readonly panels = new Set<P>();
+  constructor(private readonly what: string, private readonly log: vscode.LogOutputChannel, private readonly parseState: (raw: unknown) => S | null) {}
+
+  protected abstract create(panel: vscode.WebviewPanel, state: S, onDispose: (p: P) => void): P;
+
+  attach(panel: vscode.WebviewPanel, state: S): P {
+    const p = this.create(panel, state, (x) => this.panels.delete(x));
+    this.panels.add(p);
+    return p;
+  }
+
+  serializer(): vscode.WebviewPanelSerializer {
+    return {
+      deserializeWebviewPanel: async (panel, raw) => {
+        const state = this.parseState(raw);
+        if (!state) { this.log.warn(`${this.what}: a restored panel had no valid state; closing it`); panel.dispose(); return; }
+        this.attach(panel, state);
+      },
+    };
+  }
+
+  dispose(): void { for (const p of [...this.panels]) p.dispose(); }
+}

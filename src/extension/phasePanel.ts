@@ -9,7 +9,7 @@ import { PHASE_VIEW_TYPE, type ExportFormat, type HostToPhase, type PhaseToHost 
 import { pointLabel } from '../protocol/sweepFiles';
 import type { TrackedSweep } from './sweeps';
 import { changedPoints, decodePngDataUrl, exportFileName, parsePhaseMessage, phaseInfo } from './sweepView';
-import { HostedPanel, safeJson } from './hostedPanel';
+import { HostedPanel, PanelManager, safeJson } from './hostedPanel';
 import { dashboardHtml } from './webviewHtml';
 
 export interface PhaseHost {
@@ -171,9 +171,12 @@ export class PhasePanel extends HostedPanel {
   }
 }
 
-export class PhaseManager implements vscode.Disposable {
-  readonly panels = new Set<PhasePanel>();
-  constructor(private readonly host: PhaseHost) {}
+export class PhaseManager extends PanelManager<PhasePanelState, PhasePanel> {
+  constructor(private readonly host: PhaseHost) { super('phase diagram', host.log, parsePhaseState); }
+
+  protected create(panel: vscode.WebviewPanel, state: PhasePanelState, onDispose: (p: PhasePanel) => void): PhasePanel {
+    return new PhasePanel(panel, state, this.host, onDispose);
+  }
 
   open(sweepId: string, column = vscode.ViewColumn.Beside): PhasePanel {
     for (const p of this.panels) if (p.sweepId === sweepId) { p.reveal(); return p; }
@@ -182,24 +185,6 @@ export class PhaseManager implements vscode.Disposable {
     return this.attach(panel, { sweepId, sweepDir: this.host.findSweep(sweepId)?.dir });
   }
 
-  attach(panel: vscode.WebviewPanel, state: PhasePanelState): PhasePanel {
-    const p = new PhasePanel(panel, state, this.host, (x) => this.panels.delete(x));
-    this.panels.add(p);
-    return p;
-  }
-
   /** Close the panels of a sweep (it was deleted). */
   close(sweepId: string): void { for (const p of [...this.panels]) if (p.sweepId === sweepId) p.dispose(); }
-
-  serializer(): vscode.WebviewPanelSerializer {
-    return {
-      deserializeWebviewPanel: async (panel, raw) => {
-        const state = parsePhaseState(raw);
-        if (!state) { this.host.log.warn('phase diagram: a restored panel had no sweep id in its state; closing it'); panel.dispose(); return; }
-        this.attach(panel, state);
-      },
-    };
-  }
-
-  dispose(): void { for (const p of [...this.panels]) p.dispose(); }
 }
