@@ -26,18 +26,14 @@ function readAttentionStep(dir: string, step: number): AttentionSnapshot | null 
   try { return JSON.parse(fs.readFileSync(attentionFile(dir, step), 'utf8')) as AttentionSnapshot; } catch { return null; }
 }
 
-export class DashboardPanel extends HostedPanel {
-  private ready = false;
+export class DashboardPanel extends HostedPanel<HostToWebview> {
   private sentRunId: string | null = null;
   private sentVersion = -1;
   private sentMetrics = 0;
   private sentAttentionStep = -1;
-  private lastSend = 0;
-  /** For tests and the e2e suite: messages posted so far. */
-  posted = 0;
 
   constructor(panel: vscode.WebviewPanel, readonly state: PanelState, private readonly host: DashboardHost, onDispose: (p: DashboardPanel) => void) {
-    super(panel, host.extensionUri, onDispose as (p: HostedPanel) => void);
+    super(panel, host.extensionUri, onDispose as (p: HostedPanel<HostToWebview>) => void, Math.max(MIN_MESSAGE_INTERVAL_MS, 200));
     panel.webview.html = this.html();
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m) => this.receive(m)),
@@ -105,21 +101,7 @@ export class DashboardPanel extends HostedPanel {
     }
   }
 
-  private post(msg: HostToWebview): void {
-    if (this.disposed) return;
-    this.lastSend = Date.now();
-    this.posted++;
-    void this.panel.webview.postMessage(msg);
-  }
-
-  /** Coalesce changes into at most one message per MIN_MESSAGE_INTERVAL_MS (and at most one pending timer). */
-  schedule(): void {
-    if (!this.ready || this.timer || this.disposed) return;
-    const wait = Math.max(0, this.lastSend + Math.max(MIN_MESSAGE_INTERVAL_MS, 200) - Date.now());
-    this.timer = setTimeout(() => { this.timer = null; this.flush(); }, wait);
-  }
-
-  private flush(): void {
+  protected flush(): void {
     if (!this.ready || this.disposed) return;
     this.updateTitle();
     if (this.state.kind === 'compare') {

@@ -37,18 +37,14 @@ export function parsePhaseState(x: unknown): PhasePanelState | null {
 
 const MIN_INTERVAL_MS = 250;
 
-export class PhasePanel extends HostedPanel {
-  private ready = false;
+export class PhasePanel extends HostedPanel<HostToPhase> {
   /** Point signatures the webview has, by index; null before the snapshot. */
   private sent: Map<number, string> | null = null;
   private sentInfo = '';
   private sentEmpty = false;
-  private lastSend = 0;
-  /** For tests: messages posted so far. */
-  posted = 0;
 
   constructor(panel: vscode.WebviewPanel, readonly state: PhasePanelState, private readonly host: PhaseHost, onDispose: (p: PhasePanel) => void) {
-    super(panel, host.extensionUri, onDispose as (p: HostedPanel) => void);
+    super(panel, host.extensionUri, onDispose as (p: HostedPanel<HostToPhase>) => void, MIN_INTERVAL_MS);
     panel.webview.html = this.html();
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m) => { void this.receive(m); }),
@@ -128,21 +124,7 @@ export class PhasePanel extends HostedPanel {
     this.post({ type: 'exported', format, path: uri.fsPath });
   }
 
-  private post(msg: HostToPhase): void {
-    if (this.disposed) return;
-    this.lastSend = Date.now();
-    this.posted++;
-    void this.panel.webview.postMessage(msg);
-  }
-
-  /** Coalesce changes into at most one message per MIN_INTERVAL_MS. */
-  schedule(): void {
-    if (!this.ready || this.timer || this.disposed) return;
-    const wait = Math.max(0, this.lastSend + MIN_INTERVAL_MS - Date.now());
-    this.timer = setTimeout(() => { this.timer = null; this.flush(); }, wait);
-  }
-
-  private flush(): void {
+  protected flush(): void {
     if (!this.ready || this.disposed) return;
     const t = this.host.findSweep(this.state.sweepId);
     if (!t) {
