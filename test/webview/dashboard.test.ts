@@ -5,18 +5,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { readAttention, readRun } from '../../src/core/runStore';
 import { packAttention, parseWebviewMessage, type AttentionData, type HostToWebview, type RunInfo } from '../../src/protocol/webview';
-import { dashboardHtml } from '../../src/extension/webviewHtml';
+import { LIGHT, openWebviewPage, REPO } from './pageHarness';
 
-const REPO = path.resolve(__dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ORIGIN = 'https://webview.test';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-const DARK = '--vscode-foreground:#cccccc;--vscode-editor-background:#1e1e1e;--vscode-charts-blue:#3794ff;--vscode-charts-green:#89d185;--vscode-charts-orange:#d18616;--vscode-descriptionForeground:#9d9d9d;--vscode-font-family:sans-serif';
-const LIGHT = '--vscode-foreground:#333333;--vscode-editor-background:#ffffff;--vscode-charts-blue:#1a5fb4;--vscode-charts-green:#26a269;--vscode-charts-orange:#c64600;--vscode-descriptionForeground:#717171;--vscode-font-family:sans-serif';
 
 /** What a host message looks like after structured cloning, with typed arrays as plain arrays for transport into the page. */
 function wire(m: HostToWebview): unknown {
@@ -30,7 +24,7 @@ describe('dashboard webview in Chromium (scripted host)', function () {
   let run: RunInfo;
   let metrics: ReturnType<typeof readRun>['metrics'];
   let attention: AttentionData[];
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anchor-lab-webview-'));
 
   before(async () => {
@@ -48,30 +42,11 @@ describe('dashboard webview in Chromium (scripted host)', function () {
       id: snap.id, name: snap.config!.config.name, experimentFile: file, state: 'running', error: null, backend: snap.config!.backendDetail,
       config: snap.config!.config, derived: snap.config!.derived, overrides: {}, progress: snap.progress, solution: null, durationSec: 3,
     };
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await page.route(`${ORIGIN}/**`, async (route) => {
-      const u = new URL(route.request().url());
-      if (u.pathname === '/index.html') {
-        return route.fulfill({ contentType: 'text/html', body: dashboardHtml({ cspSource: ORIGIN, nonce: 'bm9uY2UxMjM0NTY3OA==', scriptUri: `${ORIGIN}/dist/webview.js`, styleUri: `${ORIGIN}/dist/webview.css`, state: { kind: 'run', runId: run.id } }).replace('<body ', '<body class="vscode-dark" ') });
-      }
-      const f = path.join(REPO, u.pathname);
-      if (!f.startsWith(path.join(REPO, 'dist')) || !fs.existsSync(f)) return route.fulfill({ status: 404, body: '' });
-      return route.fulfill({ contentType: f.endsWith('.css') ? 'text/css' : 'application/javascript', body: fs.readFileSync(f) });
-    });
-    // tsx compiles helpers (__name) into functions handed to the page; give the page a no-op one.
-    await page.addInitScript('globalThis.__name = (f) => f;');
-    // VS Code sets the theme variables through the CSSOM (style attributes would violate the CSP).
-    await page.addInitScript(`document.addEventListener('DOMContentLoaded', () => { for (const d of ${JSON.stringify(DARK)}.split(';')) { const i = d.indexOf(':'); document.body.style.setProperty(d.slice(0, i), d.slice(i + 1)); } });`);
-    // The host side of acquireVsCodeApi: record what the webview posts.
-    await page.addInitScript(() => {
-      const w = window as unknown as { __posted: unknown[]; __state: unknown; acquireVsCodeApi: () => unknown };
-      w.__posted = [];
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => w.__posted.push(m), setState: (s: unknown) => { w.__state = s; }, getState: () => w.__state });
-    });
-    await page.goto(`${ORIGIN}/index.html`);
+    // The real page and CSP, the host side of acquireVsCodeApi recording what the webview posts, the dark theme.
+    const wp = await openWebviewPage({ script: 'dist/webview.js', style: 'dist/webview.css', state: { kind: 'run', runId: run.id } });
+    browser = wp.browser;
+    page = wp.page;
+    consoleErrors = wp.errors;
   });
 
   after(async () => { await browser?.close(); fs.rmSync(tmp, { recursive: true, force: true }); });

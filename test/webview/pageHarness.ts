@@ -5,11 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dashboardHtml } from '../../src/extension/webviewHtml';
+import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/harness';
 
 export const REPO = path.resolve(__dirname, '..', '..');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ORIGIN = 'https://webview.test';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export const DARK = '--vscode-foreground:#cccccc;--vscode-editor-background:#1e1e1e;--vscode-charts-blue:#3794ff;--vscode-charts-green:#89d185;--vscode-charts-orange:#d18616;--vscode-descriptionForeground:#9d9d9d;--vscode-focusBorder:#007fd4;--vscode-panel-border:#444444;--vscode-font-family:sans-serif';
 export const LIGHT = '--vscode-foreground:#333333;--vscode-editor-background:#ffffff;--vscode-charts-blue:#1a5fb4;--vscode-charts-green:#26a269;--vscode-charts-orange:#c64600;--vscode-descriptionForeground:#717171;--vscode-focusBorder:#0090f1;--vscode-panel-border:#cccccc;--vscode-font-family:sans-serif';
