@@ -9,6 +9,7 @@ import { initBackend, type BackendRequest } from '../src/core/backend';
 import { parseExperiment } from '../src/core/config';
 import { Engine } from '../src/core/engine';
 import { kernelChoices } from '../src/core/model';
+import { simdPreference } from '../src/core/gemm/wasmKernels';
 import { gatherRows } from '../src/core/task';
 import { prepare } from '../src/core/train';
 
@@ -26,28 +27,32 @@ const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(nam
   const names = Object.keys(kernelChoices) as (keyof typeof kernelChoices)[];
   const defaults = { ...kernelChoices };
   const off = Object.fromEntries(names.map((n) => [n, false])) as typeof kernelChoices;
-  const variants: [string, typeof kernelChoices][] = [
-    ['all off (tensor formulation)', off],
-    ...names.map((n): [string, typeof kernelChoices] => [`only ${n}`, { ...off, [n]: true }]),
-    ['all on (default)', defaults],
+  const variants: [string, typeof kernelChoices, 'plain' | null][] = [
+    ['all off (tensor formulation)', off, null],
+    ...names.map((n): [string, typeof kernelChoices, null] => [`only ${n}`, { ...off, [n]: true }, null]),
+    ['all on but the wasm kernels', { ...defaults, wasmGemm: false, wasmAttention: false }, null],
+    ['all on, plain SIMD (no FMA)', defaults, 'plain'],
+    ['all on (default)', defaults, null],
   ];
   const times = new Map<string, number[]>(variants.map(([v]) => [v, []]));
   const step = () => engine.lossAndGrad(prep.params, batch, grad);
-  for (const [, c] of variants) { Object.assign(kernelChoices, c); step(); step(); }
+  for (const [, c, simd] of variants) { Object.assign(kernelChoices, c); simdPreference.variant = simd; step(); step(); }
   for (let r = 0; r < rounds; r++) {
-    for (const [v, c] of variants) {
+    for (const [v, c, simd] of variants) {
       Object.assign(kernelChoices, c);
+      simdPreference.variant = simd;
       const t0 = performance.now();
       for (let i = 0; i < 3; i++) step();
       times.get(v)!.push((performance.now() - t0) / 3);
     }
   }
   Object.assign(kernelChoices, defaults);
+  simdPreference.variant = null;
   console.log(`backend ${backend.detail}; ${path.relative(process.cwd(), file)}; median of ${rounds} rounds × 3 steps (loss + gradient only)`);
   const base = median(times.get(variants[0][0])!);
   for (const [v] of variants) {
     const m = median(times.get(v)!);
-    console.log(`  ${v.padEnd(32)} ${m.toFixed(1).padStart(7)} ms   ${(((m - base) / base) * 100).toFixed(1).padStart(6)}%`);
+    console.log(`  ${v.padEnd(34)} ${m.toFixed(1).padStart(7)} ms   ${(((m - base) / base) * 100).toFixed(1).padStart(6)}%`);
   }
 })();
 

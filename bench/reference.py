@@ -539,7 +539,12 @@ def cmd_train(a):
         if k <= 0 or len(metrics) < k:
             return None
         tail = [x['solution'] for x in metrics[-k:]]
-        return tail[0] if all(t == tail[0] for t in tail) and tail[0] in tr['earlyStopLabels'] else None
+        if not (all(t == tail[0] for t in tail) and tail[0] in tr['earlyStopLabels']):
+            return None
+        # as train.ts: a mapping label also needs earlyStopMinFraction of the unseen pair at each of those evaluations
+        if tail[0] in ('inferential', 'symmetric') and any(x['unseen'][tail[0]] < tr['earlyStopMinFraction'] for x in metrics[-k:]):
+            return None
+        return tail[0]
 
     evaluate()
     stopped = None

@@ -14,6 +14,9 @@ import '@tensorflow/tfjs';
 import type { ModelConfig } from './config';
 import { Rng } from './rng';
 import { embedRows } from './rowKernels';
+import { attention as wasmAttention, colSums, gemm, registerWasmKernels } from './gemm/wasmKernels';
+
+registerWasmKernels();
 
 export interface ParamSpec {
   name: string;
@@ -95,7 +98,17 @@ const matMul2d = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFu
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]);
-export const mm = (a: tf.Tensor, b: tf.Tensor) => matMul2d(a, b) as tf.Tensor2D;
+// On wasm, Anchor Lab's own GEMM (gemm/gemm.c) reads transposed operands itself: no transposes in the gradient.
+const gemm2d = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: gemm(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [gemm(dy, saved[1], false, true), gemm(saved[0], dy, true, false)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+const useWasmKernels = () => tf.getBackend() === 'wasm';
+export const mm = (a: tf.Tensor, b: tf.Tensor) =>
+  (kernelChoices.wasmGemm && useWasmKernels() ? gemm2d(a, b) : matMul2d(a, b)) as tf.Tensor2D;
 
 // tfjs-backend-wasm 4.22's OneHot ignores a float32 dtype and writes int32 bits: one-hot as int32, then cast.
 const oneHotF32 = (ids: tf.Tensor1D, depth: number) => tf.cast(tf.oneHot(ids, depth), 'float32');
@@ -116,7 +129,13 @@ function embed(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor2D {
 const ROW_KERNEL_BACKENDS = new Set(['wasm', 'cpu']);
 
 /** Implementation choices on those backends, switchable for A/B measurements and tests; defaults = measured best. */
-export const kernelChoices = { rowEmbedding: true, fusedQkv: true, projectFirstLayerTables: true, fusedLayerNorm: true };
+export const kernelChoices = {
+  rowEmbedding: true, fusedQkv: true, projectFirstLayerTables: true, fusedLayerNorm: true,
+  /** wasm only: Anchor Lab's GEMM and column sums (gemm/gemm.c) instead of XNNPACK's matMul and a 1-row matMul. */
+  wasmGemm: true,
+  /** wasm only: the whole attention of a layer (scores, mask, softmax, context and their gradients) as one kernel. */
+  wasmAttention: true,
+};
 
 function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps = 1e-5): tf.Tensor {
   if (kernelChoices.fusedLayerNorm && x.rank === 2) return layerNorm2d(x, g, b, eps);
@@ -142,6 +161,7 @@ function layerNorm2d(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number): tf.
         const [sx, sr, sg] = saved;
         const dxhat = tf.mul(dy, sg);
         const inner = tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(sx, tf.mean(tf.mul(dxhat, sx), -1, true)));
+        if (kernelChoices.wasmGemm && useWasmKernels()) return [tf.mul(inner, sr), colSums(dy, sx), colSums(dy)];
         const ones = tf.ones([1, dy.shape[0]]);
         const dg = tf.reshape(tf.matMul(ones as tf.Tensor2D, tf.mul(dy, sx) as tf.Tensor2D), sg.shape);
         const db = tf.reshape(tf.matMul(ones as tf.Tensor2D, dy as tf.Tensor2D), sg.shape);
@@ -162,6 +182,8 @@ export interface ForwardOptions {
   /** Logits of every position [B*T, V] instead of the last (tests of causality, analyses). Needs lastOnly false. */
   allPositions?: boolean;
 }
+
+interface QkvSources { qSrc: tf.Tensor; kvSrc: tf.Tensor; qOff: number; kOff: number; vOff: number }
 
 export interface ForwardResult { logits: tf.Tensor2D; attention: tf.Tensor[]; hidden: Record<string, tf.Tensor> }
 
@@ -190,22 +212,28 @@ export function forward(m: ModelShape, P: Params, tokens: tf.Tensor2D, opts: For
   //  - one matMul against [Wq Wk Wv] instead of three (fewer, larger XNNPACK calls; one transposed input in the gradient);
   //  - post-LN layer 1 reads the embeddings themselves, so X(1)·W = tokEmb[ids]·W + posEmb[pos]·W: project the
   //    201 + 9 table rows and look the results up, instead of projecting all B·T rows (and the same for the gradient).
-  const projectQkv = (l: number, last: boolean, xIn: tf.Tensor) => {
+  // Returned as sources: q from columns qOff… of qSrc, k and v from columns kOff…, vOff… of kvSrc (qSrc = kvSrc for
+  // the fused projection), so the wasm attention kernel can read them in place; split() gives the three tensors.
+  const projectQkv = (l: number, last: boolean, xIn: tf.Tensor): QkvSources => {
     const p = (n: string) => P[`l${l}.${n}`];
+    const Hd = H * dh;
     if (!kernelChoices.fusedQkv) {
       const xq = last ? lastRows(xIn, B, T, D) : xIn;
-      return { q: mm(xq, p('Wq')), k: mm(xIn, p('Wk')), v: mm(xIn, p('Wv')) };
+      return { qSrc: mm(xq, p('Wq')), kvSrc: mm(xIn, tf.concat([p('Wk'), p('Wv')], 1)), qOff: 0, kOff: 0, vOff: Hd };
     }
-    if (last) {
-      const [k, v] = tf.split(mm(xIn, tf.concat([p('Wk'), p('Wv')], 1)), 2, 1);
-      return { q: mm(lastRows(xIn, B, T, D), p('Wq')), k, v };
-    }
+    if (last) return { qSrc: mm(lastRows(xIn, B, T, D), p('Wq')), kvSrc: mm(xIn, tf.concat([p('Wk'), p('Wv')], 1)), qOff: 0, kOff: 0, vOff: Hd };
     const W = tf.concat([p('Wq'), p('Wk'), p('Wv')], 1); // [D, 3·H·dh]
     const qkv = l === 0 && m.norm === 'post' && kernelChoices.projectFirstLayerTables && tokenIds
       ? embedRows(mm(P.tokEmb, W), mm(tf.slice(P.posEmb, [0, 0], [T, D]), W), tokenIds, T)
       : mm(xIn, W);
-    const [q, k, v] = tf.split(qkv, 3, 1);
-    return { q, k, v };
+    return { qSrc: qkv, kvSrc: qkv, qOff: 0, kOff: Hd, vOff: 2 * Hd };
+  };
+  const split = (src: QkvSources) => {
+    const Hd = H * dh;
+    const cols = (t: tf.Tensor, off: number) => (off === 0 && t.shape[1] === Hd ? t : tf.slice(t, [0, off], [-1, Hd]));
+    if (src.qSrc === src.kvSrc) { const [q, k, v] = tf.split(src.qSrc, 3, 1); return { q, k, v }; }
+    const [k, v] = src.kvSrc.shape[1] === 2 * Hd ? tf.split(src.kvSrc, 2, 1) : [cols(src.kvSrc, src.kOff), cols(src.kvSrc, src.vOff)];
+    return { q: cols(src.qSrc, src.qOff), k, v };
   };
 
   for (let l = 0; l < L; l++) {
@@ -213,15 +241,24 @@ export function forward(m: ModelShape, P: Params, tokens: tf.Tensor2D, opts: For
     const last = opts.lastOnly && l === L - 1;
     const Tq = last ? 1 : T;
     const xIn = m.norm === 'pre' ? layerNorm(x, p('ln1.g'), p('ln1.b')) : x;
-    const { q: qRows, k: kRows, v: vRows } = projectQkv(l, last, xIn);
-    const q = heads(qRows, Tq);
-    const k = heads(kRows, T);
-    const v = heads(vRows, T);
-    let scores = tf.mul(tf.matMul(q, k, false, true), scale); // [B, H, Tq, T]
-    scores = tf.add(scores, last ? padKeys : tf.add(padKeys, causal));
-    const probs = tf.softmax(scores);
-    if (opts.collectAttention) attention.push(probs);
-    const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B * Tq, H * dh]);
+    const src = projectQkv(l, last, xIn);
+    let ctx: tf.Tensor;
+    if (kernelChoices.wasmAttention && useWasmKernels()) {
+      // One kernel for scores, mask, softmax and context, forward and backward (gemm/gemm.c).
+      const r = wasmAttention(src.qSrc as tf.Tensor2D, src.kvSrc as tf.Tensor2D, tokens, { B, Tq, T, H, dh }, src, opts.collectAttention);
+      ctx = r.ctx;
+      if (r.probs) attention.push(r.probs);
+    } else {
+      const { q: qRows, k: kRows, v: vRows } = split(src);
+      const q = heads(qRows, Tq);
+      const k = heads(kRows, T);
+      const v = heads(vRows, T);
+      let scores = tf.mul(tf.matMul(q, k, false, true), scale); // [B, H, Tq, T]
+      scores = tf.add(scores, last ? padKeys : tf.add(padKeys, causal));
+      const probs = tf.softmax(scores);
+      if (opts.collectAttention) attention.push(probs);
+      ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B * Tq, H * dh]);
+    }
     const attnOut = mm(ctx, p('Wo'));
     const xRes = last ? lastRows(x, B, T, D) : x;
     let xao: tf.Tensor;

@@ -7,6 +7,7 @@ import { Rng } from '../../src/core/rng';
 import { prepare } from '../../src/core/train';
 import { gatherRows } from '../../src/core/task';
 import { tinyConfig } from '../helpers';
+import { simdPreference, type SimdVariant } from '../../src/core/gemm/wasmKernels';
 
 const paperShape: ModelShape = { layers: 2, heads: 1, dModel: 400, dHead: 200, dFF: 1200, norm: 'post', gamma: 0.5, maxPos: 20, vocabSize: 201, seqLen: 9 };
 
@@ -89,7 +90,7 @@ describe('model (spec §2–3)', () => {
   });
 
   for (const norm of ['post', 'pre'] as const) {
-    it(`row-loop embedding, fused Q/K/V, projected first-layer tables and the fused layer norm give the tensor path's loss and gradients (${norm}-LN, 3 layers)`, () => {
+    it(`row-loop embedding, fused Q/K/V, projected first-layer tables, the fused layer norm and the wasm GEMM/attention kernels give the tensor path's loss and gradients (${norm}-LN, 3 layers)`, () => {
       const prep = prepare(tinyConfig((c) => { c.model.gamma = 0.3; c.model.layers = 3; c.model.norm = norm; }));
       const batch = gatherRows(prep.data.train, Array.from({ length: 16 }, (_, i) => i * 5));
       const run = (choices: typeof kernelChoices) => {
@@ -100,12 +101,23 @@ describe('model (spec §2–3)', () => {
           return { loss: new Engine(prep.shape, prep.layout, true).lossAndGrad(prep.params, batch, g), g };
         } finally { Object.assign(kernelChoices, saved); }
       };
-      const ref = run({ rowEmbedding: false, fusedQkv: false, projectFirstLayerTables: false, fusedLayerNorm: false });
-      const fast = run({ rowEmbedding: true, fusedQkv: true, projectFirstLayerTables: true, fusedLayerNorm: true });
-      assert.ok(Math.abs(ref.loss - fast.loss) < 1e-5 * Math.abs(ref.loss), `loss ${fast.loss} vs ${ref.loss}`);
-      let maxAbs = 0, maxDiff = 0;
-      for (let i = 0; i < ref.g.length; i++) { maxAbs = Math.max(maxAbs, Math.abs(ref.g[i])); maxDiff = Math.max(maxDiff, Math.abs(ref.g[i] - fast.g[i])); }
-      assert.ok(maxAbs > 0 && maxDiff < 1e-4 * maxAbs, `max grad diff ${maxDiff} vs scale ${maxAbs}`);
+      const off = { rowEmbedding: false, fusedQkv: false, projectFirstLayerTables: false, fusedLayerNorm: false, wasmGemm: false, wasmAttention: false };
+      const ref = run(off);
+      const variants: [string, typeof kernelChoices, SimdVariant | null][] = [
+        ['all on', { ...off, rowEmbedding: true, fusedQkv: true, projectFirstLayerTables: true, fusedLayerNorm: true, wasmGemm: true, wasmAttention: true }, null],
+        ['all on, plain SIMD', { ...off, rowEmbedding: true, fusedQkv: true, projectFirstLayerTables: true, fusedLayerNorm: true, wasmGemm: true, wasmAttention: true }, 'plain'],
+        ['wasm kernels on unfused Q/K/V', { ...off, wasmGemm: true, wasmAttention: true }, null],
+        ['only the wasm attention', { ...off, wasmAttention: true }, null],
+      ];
+      for (const [what, choices, simd] of variants) {
+        simdPreference.variant = simd;
+        let fast;
+        try { fast = run(choices); } finally { simdPreference.variant = null; }
+        assert.ok(Math.abs(ref.loss - fast.loss) < 1e-5 * Math.abs(ref.loss), `${what}: loss ${fast.loss} vs ${ref.loss}`);
+        let maxAbs = 0, maxDiff = 0;
+        for (let i = 0; i < ref.g.length; i++) { maxAbs = Math.max(maxAbs, Math.abs(ref.g[i])); maxDiff = Math.max(maxDiff, Math.abs(ref.g[i] - fast.g[i])); }
+        assert.ok(maxAbs > 0 && maxDiff < 1e-4 * maxAbs, `${what}: max grad diff ${maxDiff} vs scale ${maxAbs}`);
+      }
     });
   }
 
