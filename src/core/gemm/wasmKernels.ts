@@ -33,9 +33,12 @@ interface WasmBackend {
 
 export type SimdVariant = 'relaxed' | 'plain';
 
-interface Instance { ex: GemmExports; variant: SimdVariant; scratch: number; scratchBytes: number }
+interface Instance { ex: GemmExports }
 
-const instances = new WeakMap<object, Instance>();
+// Compiled once per variant (V8 tiers a module up to optimised code once; a fresh module would start in the
+// baseline compiler again); instantiated once per backend and variant. The scratch block is per backend.
+const modules = new Map<SimdVariant, WebAssembly.Module>();
+const instances = new WeakMap<object, Map<SimdVariant, Instance>>();
 let variantCache: SimdVariant | null = null;
 /** Force a variant (tests, A/B benchmarks); null = the best this runtime validates. */
 export const simdPreference: { variant: SimdVariant | null } = { variant: null };
@@ -53,24 +56,31 @@ export function bestSimdVariant(): SimdVariant {
   return variantCache;
 }
 
+const scratchOf = new WeakMap<object, { ptr: number; bytes: number }>();
+
 function instanceFor(backend: WasmBackend): Instance {
-  let inst = instances.get(backend);
-  const want = simdPreference.variant ?? bestSimdVariant();
-  if (inst && inst.variant === want) return inst;
-  const module = new WebAssembly.Module(bytesOf(want === 'relaxed' ? GEMM_WASM_RELAXED : GEMM_WASM_PLAIN));
+  const variant = simdPreference.variant ?? bestSimdVariant();
+  let perBackend = instances.get(backend);
+  if (!perBackend) instances.set(backend, (perBackend = new Map()));
+  let inst = perBackend.get(variant);
+  if (inst) return inst;
+  let module = modules.get(variant);
+  if (!module) modules.set(variant, (module = new WebAssembly.Module(bytesOf(variant === 'relaxed' ? GEMM_WASM_RELAXED : GEMM_WASM_PLAIN))));
   const ex = new WebAssembly.Instance(module, { env: { memory: backend.wasm.asm.memory } }).exports as unknown as GemmExports;
-  inst = { ex, variant: want, scratch: inst?.scratch ?? 0, scratchBytes: inst?.scratchBytes ?? 0 };
-  instances.set(backend, inst);
+  inst = { ex };
+  perBackend.set(variant, inst);
   return inst;
 }
 
-function scratch(backend: WasmBackend, inst: Instance, bytes: number): number {
-  if (bytes > inst.scratchBytes) {
-    if (inst.scratch) backend.wasm._free(inst.scratch);
-    inst.scratchBytes = Math.max(bytes, inst.scratchBytes * 2);
-    inst.scratch = backend.wasm._malloc(inst.scratchBytes);
+function scratch(backend: WasmBackend, _inst: Instance, bytes: number): number {
+  let s = scratchOf.get(backend);
+  if (!s) scratchOf.set(backend, (s = { ptr: 0, bytes: 0 }));
+  if (bytes > s.bytes) {
+    if (s.ptr) backend.wasm._free(s.ptr);
+    s.bytes = Math.max(bytes, s.bytes * 2);
+    s.ptr = backend.wasm._malloc(s.bytes);
   }
-  return inst.scratch;
+  return s.ptr;
 }
 
 const ptr = (backend: WasmBackend, t: tf.TensorInfo) => {
