@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../protocol/runFiles';
+import { bestSimdVariant } from './gemm/wasmKernels';
 import { adapterLabel, probeWebGPU, useWebGPU, type AdapterSummary } from './webgpu';
 
 export type BackendRequest = 'auto' | 'wasm' | 'node' | 'webgpu' | 'cpu';
@@ -45,7 +46,8 @@ async function initWasm(): Promise<BackendInfo> {
   const ok = await tf.setBackend('wasm');
   if (!ok || tf.getBackend() !== 'wasm') throw new Error(`the wasm backend did not load (looked for tfjs-backend-wasm*.wasm in ${dir}); refusing to fall back to the slow cpu backend`);
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return { name: 'wasm', detail: `tfjs-backend-wasm ${tf.version_core}${simd ? ' SIMD' : ''}, 1 thread` };
+  // The kernels' SIMD build changes float rounding (fused multiply-add), so a run records which one it trained with.
+  return { name: 'wasm', detail: `tfjs-backend-wasm ${tf.version_core}${simd ? ' SIMD' : ''} + Anchor Lab kernels (${bestSimdVariant()} SIMD), 1 thread` };
 }
 
 function webgpuInfo(a: AdapterSummary, dawn: string): BackendInfo {

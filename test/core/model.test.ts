@@ -7,7 +7,7 @@ import { Rng } from '../../src/core/rng';
 import { prepare } from '../../src/core/train';
 import { gatherRows } from '../../src/core/task';
 import { tinyConfig } from '../helpers';
-import { simdPreference, type SimdVariant } from '../../src/core/gemm/wasmKernels';
+import { bestSimdVariant, simdPreference, type SimdVariant } from '../../src/core/gemm/wasmKernels';
 
 const paperShape: ModelShape = { layers: 2, heads: 1, dModel: 400, dHead: 200, dFF: 1200, norm: 'post', gamma: 0.5, maxPos: 20, vocabSize: 201, seqLen: 9 };
 
@@ -151,6 +151,13 @@ describe('model (spec §2–3)', () => {
       assert.ok(checked >= 12, `checked ${checked} coordinates`);
     });
   }
+
+  it('uses the relaxed-SIMD (fused multiply-add) kernels where V8 validates them, and records that in the backend line', async () => {
+    // Node 20's V8 has relaxed SIMD behind --experimental-wasm-relaxed-simd, which wasmKernels.ts switches on.
+    assert.equal(bestSimdVariant(), 'relaxed');
+    const info = await initBackend('wasm');
+    assert.match(info.detail, /Anchor Lab kernels \(relaxed SIMD\)/);
+  });
 
   it('does not leak tensors across training steps and evaluations', () => {
     const prep = prepare(tinyConfig());
