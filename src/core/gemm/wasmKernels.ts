@@ -72,7 +72,7 @@ function instanceFor(backend: WasmBackend): Instance {
   return inst;
 }
 
-function scratch(backend: WasmBackend, _inst: Instance, bytes: number): number {
+function scratch(backend: WasmBackend, bytes: number): number {
   let s = scratchOf.get(backend);
   if (!s) scratchOf.set(backend, (s = { ptr: 0, bytes: 0 }));
   if (bytes > s.bytes) {
@@ -101,7 +101,7 @@ function gemmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   if ((transB ? bc : br) !== K) throw new Error(`AnchorGemm: inner dimensions ${K} and ${transB ? bc : br} differ`);
   const inst = instanceFor(be);
   const out = be.makeOutput([M, N], 'float32');
-  const s = scratch(be, inst, inst.ex.gemm_scratch_floats(M, N, K) * 4);
+  const s = scratch(be, inst.ex.gemm_scratch_floats(M, N, K) * 4);
   inst.ex.gemm(ptr(be, a), ptr(be, b), ptr(be, out), M, N, K, ac, bc, N, transA ? 1 : 0, transB ? 1 : 0, 0, s);
   return out;
 }
@@ -147,7 +147,7 @@ function attentionGradKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorI
   };
   zeroUnread(dq, fused ? 3 * H * dh : H * dh);
   if (!fused) zeroUnread(dkv, 2 * H * dh);
-  const s = scratch(be, inst, 4 * T);
+  const s = scratch(be, 4 * T);
   const qp = ptr(be, q), kvp = ptr(be, kv), dqp = ptr(be, dq), dkvp = ptr(be, dkv);
   inst.ex.attn_bwd(qp + 4 * qOff, q.shape[1], kvp + 4 * kOff, kvp + 4 * vOff, kv.shape[1], ptr(be, probs), ptr(be, dctx),
     dqp + 4 * qOff, dq.shape[1], dkvp + 4 * kOff, dkvp + 4 * vOff, dkv.shape[1], B, Tq, T, H, dh, 1 / Math.sqrt(dh), s);
