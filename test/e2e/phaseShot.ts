@@ -15,7 +15,13 @@ async function main(): Promise<void> {
   const server = await startCodeServer({ install: [VSIX], settings: { 'security.workspace.trust.enabled': false } });
   const ws = path.join(server.root, 'phase-diagram');
   fs.mkdirSync(path.join(ws, '.anchor-lab', 'runs'), { recursive: true });
-  fs.cpSync(sweepDir, path.join(ws, '.anchor-lab', 'sweeps', path.basename(sweepDir)), { recursive: true });
+  const wsSweep = path.join(ws, '.anchor-lab', 'sweeps', path.basename(sweepDir));
+  fs.cpSync(sweepDir, wsSweep, { recursive: true });
+  // The sweep may have been run with --out / --sweep-dir elsewhere: point the copy at the workspace's runs and file.
+  const copied = JSON.parse(fs.readFileSync(path.join(wsSweep, 'sweep.json'), 'utf8')) as Record<string, unknown>;
+  copied.runsDir = path.relative(wsSweep, path.join(ws, '.anchor-lab', 'runs'));
+  copied.experimentFile = path.join(ws, 'phase-diagram.experiment.json');
+  fs.writeFileSync(path.join(wsSweep, 'sweep.json'), JSON.stringify(copied, null, 2));
   for (const p of sweep.points) {
     const d = path.join(runsDir, p.runId);
     if (fs.existsSync(d)) fs.cpSync(d, path.join(ws, '.anchor-lab', 'runs', p.runId), { recursive: true });
@@ -27,14 +33,15 @@ async function main(): Promise<void> {
     await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'phase-diagram.experiment.json' }).waitFor({ timeout: 60_000 });
-    // The Runs view's focus command exists once the extension has registered its view; retry until then.
+    // The Runs view's focus command exists once the extension has registered its view; retry until then (the first
+    // start after a fresh code-server install took over a minute here).
     for (let attempt = 0; ; attempt++) {
       await page.keyboard.press('Control+Shift+P');
       await page.locator('.quick-input-widget input').fill('>Anchor Lab: Focus on Runs View');
       const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Focus on Runs View' }).first();
       if (await row.isVisible({ timeout: 5000 }).catch(() => false)) { await page.keyboard.press('Enter'); break; }
       await page.keyboard.press('Escape');
-      if (attempt > 12) throw new Error('the Anchor Lab Runs view never appeared');
+      if (attempt > 40) throw new Error('the Anchor Lab Runs view never appeared');
     }
     const node = page.locator('[id="workbench.parts.sidebar"] .monaco-list-row', { hasText: sweep.name }).first();
     await node.waitFor({ timeout: 60_000 });
